@@ -1,0 +1,36 @@
+"""The `shopctl` command: a click group whose commands live one group per module."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# Each module defines `commands`, a list of click commands added to the group.
+COMMAND_MODULES = (
+    "init",  # init
+    "validate",  # validate
+    "sync",  # sync
+    "inspect",  # plan, query, explain
+    "act",  # run, history, actions, undo
+    "plugins",  # plugins
+    "daemon",  # daemon, status
+    "report",  # report
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shopctl")
+def main() -> None:
+    """Operating rules for online shops: plan, run and schedule them."""
+
+
+for _module in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"shopctl.cli.{_module}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"shopctl.cli.{_module}":
+            raise
+        continue
+    for _command in _mod.commands:
+        main.add_command(_command)

@@ -1,0 +1,77 @@
+"""Error types, each carrying where it happened, and the exit codes of the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_INVALID = 1  # config, rules, arguments
+EXIT_USAGE = 2
+EXIT_PLUGIN = 3  # a platform or channel failed
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a source file: 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class ShopctlError(Exception):
+    """Base of every error shopctl reports to a person."""
+
+    exit_code = EXIT_INVALID
+
+
+class SourceError(ShopctlError):
+    """An error in a file the operator wrote, at a position, compiler-style."""
+
+    def __init__(self, message: str, position: Position | None = None, length: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+        self.length = max(1, length)
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        return f"{where}error: {self.message}"
+
+
+class RuleError(SourceError):
+    """A rule file or expression is invalid (syntax, types, names)."""
+
+
+class ConfigError(SourceError):
+    """`shopctl.yaml` is invalid or names something unknown."""
+
+
+class PluginError(ShopctlError):
+    """A plugin failed to load, or failed while working."""
+
+    exit_code = EXIT_PLUGIN
+
+
+class ActionError(PluginError):
+    """A platform or channel call failed; `transient` says whether a retry may help."""
+
+    transient = False
+
+
+class TransientError(ActionError):
+    """Raised by plugins: the call failed but may succeed later (timeouts, 5xx, 429)."""
+
+    transient = True
+
+
+class PermanentError(ActionError):
+    """Raised by plugins: the call failed and retrying will not help (4xx, bad input)."""
+
+
+class AmbiguousError(ActionError):
+    """Raised by plugins: the call may or may not have taken effect (timed out after
+    sending). The ledger marks the intent `unknown` unless it can be reconciled."""

@@ -1,0 +1,106 @@
+"""A loaded project: config, plugins, store and clock, what every command works on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shopctl.channel import Channel
+from shopctl.clock import Clock, as_utc
+from shopctl.config import Config, load_config
+from shopctl.errors import ConfigError
+from shopctl.platform import Platform, PluginContext
+from shopctl.plugins import Plugins, load_plugins
+from shopctl.registry import Registry
+from shopctl.rules.compiled import EvalContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from shopctl.rules.loader import RuleSet
+
+
+class Project:
+    """One shopctl project; opened once per command or daemon and closed at the end."""
+
+    def __init__(self, config: Config, clock: Clock | None = None, plugins: Plugins | None = None):
+        self.config = config
+        self.clock = clock or Clock()
+        self.plugins = plugins or load_plugins()
+        self._platforms: dict[str, Platform] = {}
+        self._channels: dict[str, Channel] = {}
+
+    @classmethod
+    def open(cls, config_path: str | Path | None = None, clock: Clock | None = None) -> Project:
+        """Load the config at `config_path` (or the default) and the plugins."""
+        return cls(load_config(config_path), clock)
+
+    @property
+    def registry(self) -> Registry:
+        """Every declaration of the loaded plugins."""
+        return self.plugins.registry
+
+    @property
+    def state_dir(self) -> Path:
+        """A folder next to the config where plugins may keep files."""
+        path = self.config.root / ".shopctl"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store, migrated to the current schema and with every entity table."""
+        from shopctl.store.engine import open_store
+
+        return open_store(self.config.store, self.registry)
+
+    @cached_property
+    def rules(self) -> RuleSet:
+        """The rule files, loaded and checked; broken files disable only their rules."""
+        from shopctl.rules.loader import load_rules
+
+        return load_rules(self.config.rules, self.registry, set(self.config.channels))
+
+    def plugin_context(self) -> PluginContext:
+        """What platforms and channels are created with."""
+        return PluginContext(clock=self.clock, state_dir=self.state_dir)
+
+    def platform(self, account: str) -> Platform:
+        """The platform object of a configured account, created once."""
+        if account not in self._platforms:
+            conf = self.config.accounts.get(account)
+            if conf is None:
+                raise ConfigError(f"no account {account!r} in {self.config.path}")
+            cls = self._plugin_class(self.registry.platforms, conf.plugin, "platform", conf)
+            self._platforms[account] = cls(account, conf.settings, self.plugin_context())
+        return self._platforms[account]
+
+    def channel(self, name: str) -> Channel:
+        """The channel object of a configured channel, created once."""
+        if name not in self._channels:
+            conf = self.config.channels.get(name)
+            if conf is None:
+                raise ConfigError(f"no channel {name!r} in {self.config.path}")
+            cls = self._plugin_class(self.registry.channels, conf.plugin, "channel", conf)
+            self._channels[name] = cls(name, conf.settings, self.plugin_context())
+        return self._channels[name]
+
+    def eval_context(self, at: datetime | None = None) -> EvalContext:
+        """The evaluation instant (`--at` or now) in the configured zone."""
+        return EvalContext(as_utc(at) if at else self.clock.now(), self.config.timezone)
+
+    def close(self) -> None:
+        """Close every plugin object and the store."""
+        for item in (*self._platforms.values(), *self._channels.values()):
+            item.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def _plugin_class(self, table: dict[str, Any], plugin: str, kind: str, conf: Any) -> Any:
+        if plugin not in table:
+            failed = self.plugins.failed.get(plugin)
+            why = f" (it failed to load: {failed})" if failed else ""
+            raise ConfigError(f"{conf.name}: unknown {kind} plugin {plugin!r}{why}", conf.position)
+        return table[plugin]

@@ -1,0 +1,1 @@
+"""The rule language: grammar, model, loaders, checker and compilers."""
