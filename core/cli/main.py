@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from shopctl.errors import ShopctlError, SourceError
+
 # Each module defines `commands`, a list of click commands added to the group.
 COMMAND_MODULES = (
     "init",  # init
@@ -19,7 +21,19 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ShopctlGroup(click.Group):
+    """Turns shopctl's errors into a message and the exit code SPEC §7 gives them."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a ShopctlError prints as `error: …` and sets the exit code."""
+        try:
+            return super().invoke(ctx)
+        except ShopctlError as exc:
+            click.echo(str(exc) if isinstance(exc, SourceError) else f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=ShopctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shopctl")
 def main() -> None:
     """Operating rules for online shops: plan, run and schedule them."""
