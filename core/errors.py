@@ -75,3 +75,14 @@ class PermanentError(ActionError):
 class AmbiguousError(ActionError):
     """Raised by plugins: the call may or may not have taken effect (timed out after
     sending). The ledger marks the intent `unknown` unless it can be reconciled."""
+
+
+class RuleErrors(ShopctlError):
+    """Several rule errors found in one pass, reported together."""
+
+    def __init__(self, errors: list[RuleError]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)

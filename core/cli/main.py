@@ -13,8 +13,8 @@ COMMAND_MODULES = (
     "init",  # init
     "validate",  # validate
     "sync",  # sync
-    "inspect",  # plan, query, explain
-    "act",  # run, history, actions, undo
+    "inspect",  # query, explain
+    "act",  # plan, run, history, actions, undo
     "plugins",  # plugins
     "daemon",  # daemon, status
     "report",  # report
