@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from shopctl.clock import Clock
-from shopctl.registry import ActionSpec, Param, Setting
+from shopctl.registry import ActionSpec, EntityType, Param, Setting
 
 Record = Mapping[str, Any]
 """One entity as a platform reports it: field name -> value, with at least `id`."""
@@ -124,6 +124,14 @@ class Platform:
             if spec.name == request.action and spec.applies_to(request.entity_type):
                 return getattr(self, attr)(request)
         raise NotImplementedError(f"{self.name} has no action {request.action!r}")
+
+    def entity_types(self) -> Sequence[EntityType]:
+        """Entity types or extra fields this account adds, known only from its settings.
+
+        A CSV folder's extra columns are an example: the project merges them into the
+        registry before the store and the rules are checked.
+        """
+        return ()
 
     def fetch(self, entity_type: str, since: datetime | None) -> Iterable[Record]:
         """Yield the records of `entity_type` changed since `since` (all when None)."""

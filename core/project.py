@@ -37,10 +37,14 @@ class Project:
         """Load the config at `config_path` (or the default) and the plugins."""
         return cls(load_config(config_path), clock)
 
-    @property
+    @cached_property
     def registry(self) -> Registry:
-        """Every declaration of the loaded plugins."""
-        return self.plugins.registry
+        """Every declaration of the loaded plugins and of the configured accounts."""
+        registry = self.plugins.registry
+        for account in self.config.accounts:
+            for entity_type in self.platform(account, registry).entity_types():
+                registry.add_entity_type(entity_type, f"account:{account}")
+        return registry
 
     @property
     def state_dir(self) -> Path:
@@ -67,13 +71,14 @@ class Project:
         """What platforms and channels are created with."""
         return PluginContext(clock=self.clock, state_dir=self.state_dir)
 
-    def platform(self, account: str) -> Platform:
+    def platform(self, account: str, registry: Registry | None = None) -> Platform:
         """The platform object of a configured account, created once."""
         if account not in self._platforms:
             conf = self.config.accounts.get(account)
             if conf is None:
                 raise ConfigError(f"no account {account!r} in {self.config.path}")
-            cls = self._plugin_class(self.registry.platforms, conf.plugin, "platform", conf)
+            platforms = (registry or self.registry).platforms
+            cls = self._plugin_class(platforms, conf.plugin, "platform", conf)
             self._platforms[account] = cls(account, conf.settings, self.plugin_context())
         return self._platforms[account]
 
