@@ -6,6 +6,7 @@ import importlib
 
 import click
 
+from shopctl.cli.options import config_option
 from shopctl.errors import ShopctlError, SourceError
 
 # Each module defines `commands`, a list of click commands added to the group.
@@ -35,7 +36,8 @@ class ShopctlGroup(click.Group):
 
 @click.group(cls=ShopctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shopctl")
-def main() -> None:
+@config_option
+def main(config_path: str | None) -> None:
     """Operating rules for online shops: plan, run and schedule them."""
 
 

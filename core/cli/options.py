@@ -56,9 +56,18 @@ def parse_at(value: str | None, project: Project) -> datetime | None:
     return as_utc(moment)
 
 
+def given_config(config_path: str | None) -> str | None:
+    """The command's `--config`, else the one given before the command name."""
+    if config_path is None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            config_path = ctx.find_root().params.get("config_path")
+    return config_path
+
+
 def open_project(config_path: str | None, at: str | None = None) -> Project:
     """Open the project; with `--at`, its clock is frozen at that instant."""
-    project = Project.open(config_path)
+    project = Project.open(given_config(config_path))
     moment = parse_at(at, project)
     if moment is not None:
         project.clock = FrozenClock(moment)
