@@ -1,0 +1,1 @@
+"""The `shopctl.testing` pytest plugin: fixtures for plugin authors."""
