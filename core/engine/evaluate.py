@@ -1,0 +1,338 @@
+"""Evaluating a compiled rule in the store: one SELECT per rule, the rest in Python.
+
+The compiler turns a condition into SQL through a `SqlBinding`; `StoreBinding` is the
+store's side of that contract. Fields of the target entity are its table's columns;
+fields of related entities come from their tables, LEFT JOINed once per relation path;
+window aggregates come from one grouped subquery over the daily metrics per window
+length, LEFT JOINed once. The pushed-down condition filters in the database; the
+residual (what SQL cannot express, such as `matches`) runs on the fetched rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, and_, bindparam, case, func, literal, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import ColumnElement, FromClause, Select
+from sqlalchemy.sql.expression import Alias
+
+from shopctl.registry import EntityType, Registry
+from shopctl.rules.ast import Binary, Expr
+from shopctl.rules.compiled import CompiledRule, EvalContext, Row, Window, field_key
+from shopctl.store.columns import UtcDateTime
+from shopctl.store.engine import READ_ONLY
+from shopctl.store.entities import EntityTables
+
+if TYPE_CHECKING:
+    from shopctl.project import Project
+
+# Conditions on a table with `_account` and `id` columns (an entity or metric table).
+Scope = Callable[[Table | Alias], list[ColumnElement[bool]]]
+
+CHUNK = 5000  # rows fetched per round from the cursor: bounded memory on big stores
+# Near misses are looked for among at most this many candidates per one wanted.
+NEAR_MISS_SCAN = 50
+AGGREGATES = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entity and every value the rule and its actions read, keyed like the row."""
+
+    account: str
+    id: str
+    row: Row
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What a rule's condition selects: the matches and how many entities were in scope.
+
+    `total` counts the entities of the rule's type in scope (account restriction
+    included, `ids` not), for the `max_percent` guard. `near_misses` are entities the
+    condition did not select but came closest to selecting (see `evaluate`).
+    """
+
+    matched: list[Match]
+    total: int
+    near_misses: list[Match] = field(default_factory=list)
+
+
+class StoreBinding:
+    """The store's `SqlBinding`: columns for field paths, window aggregates and now()."""
+
+    def __init__(
+        self,
+        tables: EntityTables,
+        registry: Registry,
+        entity_type: EntityType,
+        ctx: EvalContext,
+        dialect: str,
+        windows: Iterable[Window] = (),
+        scope: Scope = lambda table: [],
+    ):
+        self.dialect = dialect
+        self.target = tables.entity(entity_type.name)
+        self._tables = tables
+        self._registry = registry
+        self._entity_type = entity_type
+        self._ctx = ctx
+        self._now = bindparam("now", ctx.now, type_=UtcDateTime())
+        self._from: FromClause = self.target
+        self._related: dict[tuple[str, ...], tuple[Alias, EntityType]] = {}
+        # Every window of one length shares one grouped subquery, so all the windows the
+        # rule reads must be known before the first one is joined.
+        self._wanted: dict[int, list[Window]] = {}
+        for window in windows:
+            if window not in self._wanted.setdefault(window.days, []):
+                self._wanted[window.days].append(window)
+        self._grouped: dict[int, Any] = {}
+        self._scope = scope
+
+    def field(self, path: tuple[str, ...]) -> ColumnElement[Any]:
+        """The column of a field of the target entity, or of a related entity."""
+        if len(path) == 1:
+            return self.target.c[path[0]]
+        table, _ = self._relation(path[:-1])
+        return table.c[path[-1]]
+
+    def window(self, window: Window) -> ColumnElement[Any]:
+        """The aggregate over the window; a sum over no rows is 0, the others null."""
+        wanted = self._wanted.setdefault(window.days, [])
+        if window.days in self._grouped and window not in wanted:
+            raise ValueError(f"window {window.key} was not declared by the compiled rule")
+        if window not in wanted:
+            wanted.append(window)
+        column = self._grouped_metrics(window.days).c[window.key]
+        return func.coalesce(column, 0.0) if window.func == "sum" else column
+
+    def now(self) -> ColumnElement[Any]:
+        """The evaluation instant as a bound parameter."""
+        return self._now
+
+    @property
+    def from_clause(self) -> FromClause:
+        """The target table with every relation and window joined so far."""
+        return self._from
+
+    def _relation(self, path: tuple[str, ...]) -> tuple[Alias, EntityType]:
+        if path in self._related:
+            return self._related[path]
+        if len(path) == 1:
+            parent, parent_type = self.target, self._entity_type
+        else:
+            parent, parent_type = self._relation(path[:-1])
+        relation = parent_type.relation(path[-1])
+        if relation is None:
+            raise KeyError(f"{parent_type.name} has no relation {path[-1]!r}")
+        related_type = self._registry.entity_type(relation.target)
+        alias = self._tables.entity(relation.target).alias(f"r{len(self._related)}")
+        on = and_(alias.c._account == parent.c._account, alias.c.id == parent.c[relation.field])
+        self._from = self._from.outerjoin(alias, on)
+        self._related[path] = (alias, related_type)
+        return self._related[path]
+
+    def _grouped_metrics(self, days: int) -> Any:
+        if days in self._grouped:
+            return self._grouped[days]
+        metrics = self._tables.metrics(self._entity_type.name)
+        today = self._ctx.today
+        first = today - timedelta(days=days - 1)
+        aggregates = [
+            AGGREGATES[w.func](metrics.c[w.metric]).label(w.key) for w in self._wanted[days]
+        ]
+        grouped = (
+            select(metrics.c._account, metrics.c.id, *aggregates)
+            .where(metrics.c.date >= first, metrics.c.date <= today, *self._scope(metrics))
+            .group_by(metrics.c._account, metrics.c.id)
+            .subquery(f"w{days}")
+        )
+        on = and_(grouped.c._account == self.target.c._account, grouped.c.id == self.target.c.id)
+        self._from = self._from.outerjoin(grouped, on)
+        self._grouped[days] = grouped
+        return grouped
+
+
+def evaluate(
+    source: Project | Engine,
+    compiled: CompiledRule,
+    ctx: EvalContext,
+    *,
+    registry: Registry | None = None,
+    account: str | None = None,
+    ids: Sequence[str] | None = None,
+    near_misses: int = 0,
+) -> Evaluation:
+    """Select the entities for which the rule's condition is true, in one query.
+
+    `source` is a Project, or an Engine together with `registry`. `account` narrows to
+    one account (on top of the rule's own), `ids` to some entities. With
+    `near_misses=N`, up to N entities that failed the condition are returned too, the
+    closest first: those for which the pushed-down part held and only the residual
+    failed (found for free in the main query), then, when the condition is a
+    conjunction of several terms, those for which all but one term was true (one more
+    query, bounded to `N * NEAR_MISS_SCAN` candidates).
+    """
+    engine, registry = _engine_and_registry(source, registry)
+    query = RuleQuery(engine, registry, compiled, ctx, account=account, ids=ids)
+    matched: list[Match] = []
+    missed: list[Match] = []
+    total: int | None = None
+    with read_only(engine) as conn:
+        for row, in_scope in query.rows(conn, query.select(compiled.sql, with_total=True)):
+            total = in_scope
+            if compiled.residual is None or compiled.residual(row.row, ctx):
+                matched.append(row)
+            elif len(missed) < near_misses:
+                missed.append(row)
+        if total is None:
+            total = query.count(conn)
+        if len(missed) < near_misses:
+            missed += query.near_misses(conn, near_misses - len(missed), exclude=missed)
+    return Evaluation(matched, total, missed)
+
+
+def _engine_and_registry(
+    source: Project | Engine, registry: Registry | None
+) -> tuple[Engine, Registry]:
+    if isinstance(source, Engine):
+        if registry is None:
+            raise TypeError("evaluate() on an Engine needs the registry")
+        return source, registry
+    return source.engine, registry or source.registry
+
+
+class RuleQuery:
+    """Builds and runs the SELECTs of one compiled rule against the store."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        compiled: CompiledRule,
+        ctx: EvalContext,
+        *,
+        account: str | None = None,
+        ids: Sequence[str] | None = None,
+    ):
+        self.engine = engine
+        self.registry = registry
+        self.compiled = compiled
+        self.ctx = ctx
+        self.tables = EntityTables(registry)
+        self.entity_type = compiled.entity_type
+        self.accounts = sorted({a for a in (compiled.rule.account, account) if a is not None})
+        self.ids = list(ids) if ids is not None else None
+
+    def in_scope(self, table: Table | Alias) -> list[ColumnElement[bool]]:
+        """The account restriction, on the target table, a metric table or an alias."""
+        return [table.c._account == a for a in self.accounts]
+
+    def selected(self, table: Table | Alias) -> list[ColumnElement[bool]]:
+        """The scope narrowed to the requested ids, if any."""
+        narrow = [table.c.id.in_(self.ids)] if self.ids is not None else []
+        return self.in_scope(table) + narrow
+
+    def binding(self) -> StoreBinding:
+        """A fresh binding over the target table, knowing every window the rule reads."""
+        return StoreBinding(
+            self.tables,
+            self.registry,
+            self.entity_type,
+            self.ctx,
+            self.engine.dialect.name,
+            self.compiled.windows,
+            self.selected,
+        )
+
+    def select(self, condition: Any, *, with_total: bool = False) -> Select[Any]:
+        """SELECT _account, id, every value the rule reads WHERE scope and `condition`.
+
+        `condition` is a function of the binding giving a SQL filter (or None).
+        """
+        binding = self.binding()
+        target = binding.target
+        fields, windows = self.compiled.fields, self.compiled.windows
+        values = [binding.field(path).label(f"f{i}") for i, path in enumerate(fields)]
+        values += [binding.window(w).label(f"w{i}") for i, w in enumerate(windows)]
+        where = self.selected(target)
+        pushed = condition(binding)
+        if pushed is not None:
+            where.append(pushed)
+        if with_total:
+            values.append(self._count_query().scalar_subquery().label("_total"))
+        columns = (target.c._account, target.c.id, *values)
+        return select(*columns).select_from(binding.from_clause).where(*where)
+
+    def rows(self, conn: Connection, statement: Select[Any]) -> Iterator[tuple[Match, int | None]]:
+        """Run `statement` in chunks; each row as a Match, with `_total` if selected."""
+        keys = [field_key(p) for p in self.compiled.fields]
+        keys += [w.key for w in self.compiled.windows]
+        result = conn.execution_options(yield_per=CHUNK).execute(statement)
+        for chunk in result.partitions():
+            for raw in chunk:
+                values = dict(zip(keys, raw[2 : 2 + len(keys)], strict=True))
+                values.setdefault("id", raw.id)
+                total = raw[2 + len(keys)] if len(raw) > 2 + len(keys) else None
+                yield Match(raw._account, raw.id, values), total
+
+    def count(self, conn: Connection) -> int:
+        """How many entities of the rule's type are in scope."""
+        return int(conn.execute(self._count_query()).scalar_one())
+
+    def fetch(self, conn: Connection) -> list[Match]:
+        """Every in-scope entity (narrow it with `ids`), regardless of the condition."""
+        return [m for m, _ in self.rows(conn, self.select(lambda b: None))]
+
+    def near_misses(self, conn: Connection, wanted: int, exclude: Sequence[Match]) -> list[Match]:
+        """Up to `wanted` entities for which all but one top-level `and` term is true."""
+        terms = conjuncts(self.compiled.rule.when)
+        if wanted <= 0 or len(terms) < 2:
+            return []
+        from shopctl.rules.compiler import compile_expression
+
+        parts = [compile_expression(t, self.entity_type, self.registry) for t in terms]
+
+        def almost(binding: StoreBinding) -> ColumnElement[bool]:
+            pushed = [p.sql(binding) for p in parts]
+            held = [case((s, 1), else_=0) for s in pushed if s is not None]
+            if not held:
+                return literal(True)
+            score = sum(held[1:], held[0])
+            # With a term only Python can decide, every pushable term may have held.
+            floor = len(held) - 1
+            return score >= floor if len(held) < len(parts) else score == floor
+
+        statement = self.select(almost)
+        statement = statement.order_by(statement.selected_columns.id).limit(wanted * NEAR_MISS_SCAN)
+        seen = {(m.account, m.id) for m in exclude}
+        found: list[Match] = []
+        for match, _ in self.rows(conn, statement):
+            truths = [p.condition(match.row, self.ctx) for p in parts]
+            if (match.account, match.id) in seen or truths.count(True) != len(parts) - 1:
+                continue
+            found.append(match)
+            if len(found) == wanted:
+                break
+        return found
+
+    def _count_query(self) -> Select[Any]:
+        # An alias, so the count is not correlated with the target of the main query.
+        counted = self.tables.entity(self.entity_type.name).alias("scope")
+        return select(func.count()).select_from(counted).where(*self.in_scope(counted))
+
+
+def conjuncts(expr: Expr) -> list[Expr]:
+    """The top-level terms of an `and` chain: `a and (b and c)` -> [a, b, c]."""
+    if isinstance(expr, Binary) and expr.op == "and":
+        return conjuncts(expr.left) + conjuncts(expr.right)
+    return [expr]
+
+
+def read_only(engine: Engine) -> Connection:
+    """A connection for reading: on SQLite it does not take the write lock."""
+    return engine.connect().execution_options(**READ_ONLY)
