@@ -1,0 +1,218 @@
+"""The executor: claims intents from the ledger and carries them out (SPEC §9).
+
+Per intent: claim (a lease) → count the attempt → call the plugin with the intent's
+key, in a worker thread with a time limit → record done / failed / unknown. Transient
+errors are retried with exponential backoff. A call whose effect is uncertain (an
+AmbiguousError, a timeout, or a lease that expired after the attempt started because
+its executor died) is retried with the same key only when the platform honours keys
+or the action is idempotent, reconciled by `Platform.lookup` when it can, and
+otherwise marked `unknown` and alerted — never blindly resent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from shopctl.engine import ledger
+from shopctl.engine.call_timeout import CallTimeoutError, call_with_timeout
+from shopctl.engine.core_actions import CORE_ACTIONS, send_alert
+from shopctl.engine.failpoints import failpoint
+from shopctl.engine.keys import decode_args
+from shopctl.engine.ledger import Intent
+from shopctl.errors import AmbiguousError, TransientError
+from shopctl.platform import ActionRequest, ActionResult, Platform
+from shopctl.registry import ActionSpec
+from shopctl.store.entities import ACCOUNT, SYNCED_AT, EntityTables
+
+if TYPE_CHECKING:
+    from shopctl.project import Project
+
+log = logging.getLogger("shopctl.engine")
+
+MAX_ATTEMPTS = 4
+BACKOFF = 1.0  # seconds before the second attempt; doubled each time after
+
+
+@dataclass
+class ExecReport:
+    """What one executor pass did: the final status of every intent it handled."""
+
+    statuses: dict[int, str] = field(default_factory=dict)  # intent id -> status
+    released: int = 0  # claimed, then given back because `stop` was set
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        """How many intents ended with `status`."""
+        return sum(1 for s in self.statuses.values() if s == status)
+
+
+def execute_pending(
+    project: Project,
+    *,
+    owner: str,
+    run_id: int | None = None,
+    stop: threading.Event | None = None,
+    lease: timedelta = timedelta(minutes=5),
+    call_timeout: float = 30.0,
+) -> ExecReport:
+    """Claim and execute every intent that is due (only run `run_id`'s when given)."""
+    engine, clock = project.engine, project.clock
+    report = ExecReport()
+    worker = _Worker(project, owner, call_timeout, EntityTables(project.registry))
+    last = 0
+    while batch := ledger.claimable(engine, clock.now(), run_id=run_id, after=last):
+        for intent in batch:
+            last = intent.id
+            if stop is not None and stop.is_set():
+                report.interrupted = True
+                return report
+            now = clock.now()
+            if not ledger.claim(engine, intent, owner, now, now + lease):
+                continue  # another executor won it
+            failpoint("claimed")
+            if stop is not None and stop.is_set():
+                ledger.release(engine, intent, owner, clock.now())
+                report.released += 1
+                report.interrupted = True
+                return report
+            report.statuses[intent.id] = worker.execute(intent)
+    return report
+
+
+class _Worker:
+    """Executes claimed intents one by one for one owner."""
+
+    def __init__(self, project: Project, owner: str, call_timeout: float, tables: EntityTables):
+        self.project = project
+        self.owner = owner
+        self.call_timeout = call_timeout
+        self.tables = tables
+
+    def execute(self, intent: Intent) -> str:
+        """Carry out one claimed intent and record its outcome; the final status."""
+        spec = self.project.registry.actions.get(intent.action)
+        if spec is None:
+            return self._record(intent, "failed", error=f"no plugin declares {intent.action!r}")
+        request = ActionRequest(
+            action=intent.action,
+            entity_type=intent.entity_type,
+            entity_id=intent.entity_id,
+            entity=self._entity(intent),
+            args=decode_args(spec, intent.args),
+            key=intent.key,
+        )
+        try:
+            platform = (
+                None if intent.action in CORE_ACTIONS else self.project.platform(intent.account)
+            )
+        except Exception as exc:
+            return self._record(intent, "failed", error=_describe(exc))
+        safe_to_repeat = spec.honours_keys or spec.idempotent
+        if intent.status == "claimed" and intent.attempts > 0 and not safe_to_repeat:
+            # Its executor died after the call started: the effect may have happened.
+            found = self._lookup(platform, request)
+            if found is not None:
+                return self._done(intent, found)
+            if platform is None or not platform.can_lookup():
+                return self._unknown(intent, "interrupted during the call; not resent")
+        return self._attempts(intent, spec, request, platform)
+
+    def _attempts(
+        self, intent: Intent, spec: ActionSpec, request: ActionRequest, platform: Platform | None
+    ) -> str:
+        clock, delay = self.project.clock, BACKOFF
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if not ledger.start_attempt(self.project.engine, intent.id, self.owner, clock.now()):
+                return "lost"
+            last = attempt == MAX_ATTEMPTS
+            try:
+                result = call_with_timeout(self._call(intent, request, platform), self.call_timeout)
+            except TransientError as exc:
+                if last:
+                    return self._record(intent, "failed", error=_describe(exc))
+            except (AmbiguousError, CallTimeoutError) as exc:
+                if not (spec.honours_keys or spec.idempotent):
+                    found = self._lookup(platform, request)
+                    if found is not None:
+                        return self._done(intent, found)
+                    if platform is None or not platform.can_lookup():
+                        return self._unknown(intent, _describe(exc))
+                if last:
+                    return self._unknown(intent, _describe(exc))
+            except Exception as exc:  # PermanentError, or a plugin bug: this entity only
+                return self._record(intent, "failed", error=_describe(exc))
+            else:
+                failpoint("plugin_called")
+                return self._done(intent, result)
+            log.info("intent %s: attempt %d failed, retrying in %gs", intent.id, attempt, delay)
+            clock.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable: the last attempt always records")
+
+    def _call(
+        self, intent: Intent, request: ActionRequest, platform: Platform | None
+    ) -> Callable[[], ActionResult]:
+        if platform is None:
+            handler = CORE_ACTIONS[intent.action]
+            return lambda: handler(self.project, intent.account, request)
+        return lambda: platform.perform(request)
+
+    def _lookup(self, platform: Platform | None, request: ActionRequest) -> ActionResult | None:
+        if platform is None or not platform.can_lookup():
+            return None
+        try:
+            return call_with_timeout(lambda: platform.lookup(request), self.call_timeout)
+        except Exception as exc:
+            log.warning("lookup of %s failed: %s", request.key, _describe(exc))
+            return None
+
+    def _entity(self, intent: Intent) -> dict[str, Any]:
+        table = self.tables.entity(intent.entity_type)
+        query = select(table).where(
+            table.c[ACCOUNT] == intent.account, table.c.id == intent.entity_id
+        )
+        with self.project.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return {"id": intent.entity_id}
+        return {k: v for k, v in row._mapping.items() if k not in (ACCOUNT, SYNCED_AT)}
+
+    def _done(self, intent: Intent, result: ActionResult) -> str:
+        return self._record(
+            intent,
+            "done",
+            before=result.before,
+            after=result.after,
+            reference=result.reference,
+        )
+
+    def _unknown(self, intent: Intent, why: str) -> str:
+        status = self._record(intent, "unknown", error=why)
+        send_alert(
+            self.project,
+            f"shopctl: {intent.action} on {intent.entity_type} {intent.entity_id} "
+            f"(rule {intent.rule}, run {intent.run_id}) may or may not have happened: {why}. "
+            "Check it on the platform; it will not be resent.",
+        )
+        return status
+
+    def _record(self, intent: Intent, status: str, **values: Any) -> str:
+        project = self.project
+        if not ledger.record(
+            project.engine, intent.id, self.owner, project.clock.now(), status=status, **values
+        ):
+            log.warning("intent %s: lease lost before recording %s", intent.id, status)
+            return "lost"
+        failpoint("result_recorded")
+        return status
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

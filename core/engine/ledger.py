@@ -1,0 +1,341 @@
+"""The action ledger: runs and their intents, claimed with leases, recorded once (SPEC §9).
+
+Every write is a short transaction of its own except `open_run`, which writes the run
+row and its intents together. A claim is a conditional UPDATE, so of two executors
+racing for one intent exactly one sees its row change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from shopctl.store.tables import intents, runs
+
+# Statuses that block the same rule from acting on the entity again within a cooldown.
+COOLDOWN_STATUSES = ("planned", "claimed", "done", "unknown", "deferred", "undone")
+# Statuses of customer-facing intents that count towards contact frequency caps.
+CAP_STATUSES = ("planned", "claimed", "done", "unknown", "deferred")
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class NewIntent:
+    """An intent about to be written: what to do to which entity, and when."""
+
+    key: str
+    account: str
+    entity_id: str
+    action: str
+    args: Mapping[str, Any]  # JSON values (see keys.encode_args)
+    status: str = "planned"  # or "deferred"
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One row of the ledger."""
+
+    id: int
+    key: str
+    run_id: int
+    rule: str
+    entity_type: str
+    account: str
+    entity_id: str
+    action: str
+    args: dict[str, Any]
+    status: str
+    not_before: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    attempts: int
+    last_error: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reference: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Intent:
+        """Build from a selected `intents` row."""
+        return cls(**{name: row._mapping[name] for name in cls.__dataclass_fields__})
+
+
+class SlotTakenError(Exception):
+    """The (rule, slot) pair already has a run."""
+
+    def __init__(self, rule: str, slot: str, run_id: int | None):
+        super().__init__(f"rule {rule!r} already ran for slot {slot!r} (run {run_id})")
+        self.rule, self.slot, self.run_id = rule, slot, run_id
+
+
+def open_run(
+    engine: Engine,
+    *,
+    rule: str,
+    entity_type: str,
+    slot: str | None,
+    trigger: str,
+    at: datetime,
+    now: datetime,
+    dry_run: bool,
+    planned: Sequence[NewIntent],
+    outcome: str | None = None,
+    counts: Mapping[str, int] | None = None,
+    trace: Any = None,
+    error: str | None = None,
+    on_run_inserted: Callable[[], None] | None = None,
+) -> int:
+    """Insert a run and its intents in ONE transaction; the run's id.
+
+    Raises SlotTakenError when the slot already has a run. An intent whose key is
+    already in the ledger is left out (it was written by an earlier run).
+    """
+    try:
+        with engine.begin() as conn:
+            run_id = conn.execute(
+                insert(runs).values(
+                    rule=rule,
+                    slot=slot,
+                    trigger=trigger,
+                    at=at,
+                    started_at=now,
+                    finished_at=now if outcome else None,
+                    outcome=outcome,
+                    dry_run=dry_run,
+                    trace=trace,
+                    error=error,
+                    **(counts or {}),
+                )
+            ).inserted_primary_key[0]
+            if on_run_inserted is not None:
+                on_run_inserted()
+            if planned:
+                _insert_ignoring_known_keys(conn, run_id, rule, entity_type, planned, now)
+    except IntegrityError:
+        if slot is None:
+            raise
+        raise SlotTakenError(rule, slot, slot_run(engine, rule, slot)) from None
+    return int(run_id)
+
+
+def slot_run(engine: Engine, rule: str, slot: str) -> int | None:
+    """The id of the run that holds (rule, slot), if any."""
+    with engine.connect() as conn:
+        return conn.scalar(select(runs.c.id).where(runs.c.rule == rule, runs.c.slot == slot))
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    outcome: str,
+    now: datetime,
+    counts: Mapping[str, int],
+    trace: Any = None,
+    error: str | None = None,
+) -> None:
+    """Give a run its outcome, counts and trace."""
+    values: dict[str, Any] = {"outcome": outcome, "finished_at": now, "error": error, **counts}
+    if trace is not None:
+        values["trace"] = trace
+    with engine.begin() as conn:
+        conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+
+def _insert_ignoring_known_keys(
+    conn: Connection,
+    run_id: int,
+    rule: str,
+    entity_type: str,
+    planned: Sequence[NewIntent],
+    now: datetime,
+) -> None:
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[conn.dialect.name]
+    statement = dialect.insert(intents).on_conflict_do_nothing(index_elements=["key"])
+    rows = [
+        {
+            "key": item.key,
+            "run_id": run_id,
+            "rule": rule,
+            "entity_type": entity_type,
+            "account": item.account,
+            "entity_id": item.entity_id,
+            "action": item.action,
+            "args": dict(item.args),
+            "status": item.status,
+            "not_before": item.not_before,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in planned
+    ]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(statement, rows[start : start + CHUNK])
+
+
+def known_keys(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+    """Which of `keys` the ledger already holds: key -> status."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(keys)):
+        rows = conn.execute(select(intents.c.key, intents.c.status).where(intents.c.key.in_(chunk)))
+        found.update({key: status for key, status in rows})
+    return found
+
+
+def cooling(
+    conn: Connection, rule: str, entity_type: str, since: datetime
+) -> dict[tuple[str, str], datetime]:
+    """(account, entity id) -> the last time `rule` acted on it after `since`."""
+    rows = conn.execute(
+        select(intents.c.account, intents.c.entity_id, func.max(intents.c.created_at))
+        .where(
+            intents.c.rule == rule,
+            intents.c.entity_type == entity_type,
+            intents.c.created_at > since,
+            intents.c.status.in_(COOLDOWN_STATUSES),
+        )
+        .group_by(intents.c.account, intents.c.entity_id)
+    )
+    return {(account, entity_id): last for account, entity_id, last in rows}
+
+
+def contact_history(
+    conn: Connection, actions: Sequence[str], since: datetime
+) -> list[tuple[str, str, str, datetime]]:
+    """(account, entity type, entity id, created_at) of customer-facing intents since."""
+    rows = conn.execute(
+        select(
+            intents.c.account, intents.c.entity_type, intents.c.entity_id, intents.c.created_at
+        ).where(
+            intents.c.action.in_(actions),
+            intents.c.created_at > since,
+            intents.c.status.in_(CAP_STATUSES),
+        )
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def claimable(
+    engine: Engine, now: datetime, *, run_id: int | None = None, after: int = 0, limit: int = 200
+) -> list[Intent]:
+    """Intents an executor may claim now with ids above `after`, oldest first."""
+    query = (
+        select(intents)
+        .where(_claimable(now), intents.c.id > after)
+        .order_by(intents.c.id)
+        .limit(limit)
+    )
+    if run_id is not None:
+        query = query.where(intents.c.run_id == run_id)
+    with engine.connect() as conn:
+        return [Intent.from_row(row) for row in conn.execute(query)]
+
+
+def claim(engine: Engine, intent: Intent, owner: str, now: datetime, until: datetime) -> bool:
+    """Take `intent` for `owner` until `until`; False when another executor won it."""
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(intents)
+            .where(intents.c.id == intent.id, intents.c.status == intent.status, _claimable(now))
+            .values(status="claimed", lease_owner=owner, lease_until=until, updated_at=now)
+        ).rowcount
+    return changed == 1
+
+
+def start_attempt(engine: Engine, intent_id: int, owner: str, now: datetime) -> bool:
+    """Count an attempt right before the plugin is called; False if the lease was lost."""
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(intents)
+            .where(_held(intent_id, owner))
+            .values(attempts=intents.c.attempts + 1, updated_at=now)
+        ).rowcount
+    return changed == 1
+
+
+def record(
+    engine: Engine,
+    intent_id: int,
+    owner: str,
+    now: datetime,
+    *,
+    status: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    error: str | None = None,
+) -> bool:
+    """Record the outcome of an intent this owner holds; False if the lease was lost."""
+    values: dict[str, Any] = {
+        "status": status,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": error,
+        "updated_at": now,
+    }
+    if before is not None:
+        values["before"] = dict(before)
+    if after is not None:
+        values["after"] = dict(after)
+    if reference is not None:
+        values["reference"] = reference
+    with engine.begin() as conn:
+        changed = conn.execute(update(intents).where(_held(intent_id, owner)).values(**values))
+    return changed.rowcount == 1
+
+
+def release(engine: Engine, intent: Intent, owner: str, now: datetime) -> None:
+    """Give back a claimed intent that was not started: it returns to its old status."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(intents)
+            .where(_held(intent.id, owner))
+            .values(status=intent.status, lease_owner=None, lease_until=None, updated_at=now)
+        )
+
+
+def set_status(engine: Engine, intent_id: int, status: str, now: datetime) -> None:
+    """Move an intent to `status` (undo marks reversed intents `undone`)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(intents).where(intents.c.id == intent_id).values(status=status, updated_at=now)
+        )
+
+
+def run_intents(engine: Engine, run_id: int) -> list[Intent]:
+    """Every intent of a run, in the order they were planned."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(intents).where(intents.c.run_id == run_id).order_by(intents.c.id)
+        )
+        return [Intent.from_row(row) for row in rows]
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        intents.c.status == "planned",
+        and_(intents.c.status == "deferred", intents.c.not_before <= now),
+        and_(intents.c.status == "claimed", intents.c.lease_until < now),
+    )
+
+
+def _held(intent_id: int, owner: str) -> Any:
+    return and_(
+        intents.c.id == intent_id, intents.c.status == "claimed", intents.c.lease_owner == owner
+    )
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
