@@ -5,6 +5,7 @@ This module is the public API plugin authors import; it is kept small and stable
 
 from shopctl.channel import Channel, Delivery, Message
 from shopctl.clock import Clock, FrozenClock
+from shopctl.entities import CANONICAL as CANONICAL_ENTITY_TYPES
 from shopctl.errors import AmbiguousError, PermanentError, TransientError
 from shopctl.hookspecs import hookimpl
 from shopctl.platform import ActionRequest, ActionResult, Platform, PluginContext, Record, action
@@ -24,6 +25,7 @@ from shopctl.types import Type
 __version__ = "0.1.0"
 
 __all__ = [
+    "CANONICAL_ENTITY_TYPES",
     "ActionRequest",
     "ActionResult",
     "ActionSpec",
