@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from shopctl.clock import FrozenClock
+from shopctl.clock import FrozenClock, as_utc
 from shopctl.config import build_config
 from shopctl.hookspecs import hookimpl
 from shopctl.platform import Platform, Record
@@ -58,12 +58,12 @@ class ShopPlatform(Platform):
         """Daily rows from `since` on."""
         self.shop.asked.append((f"{entity_type} metrics", since))
         for row in self.shop.metrics.get(entity_type, []):
-            if since is None or date.fromisoformat(str(row["date"])) >= since:
+            if since is None or str(row["date"]) >= since.isoformat():
                 yield row
 
 
 def _instant(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
 
 class ShopPlugin:

@@ -1,0 +1,388 @@
+"""Sync: pull entities and daily metrics from every platform account into the store.
+
+Records are pulled incrementally from the cursor kept in `sync_state`, coerced to the
+declared types and upserted in batches. Each batch is one transaction, so nothing is
+ever half-written. The cursor only moves when a fetch ran to its end, in the same
+transaction as the last batch: if a platform fails midway, the batches already
+written stay (they are newer data) and the next sync starts again from the old cursor.
+A bad record is reported with its account, type, position and `_source`, and the
+other rows still load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.engine import Engine
+
+from shopctl.errors import EXIT_INVALID, EXIT_OK, EXIT_PLUGIN, ShopctlError
+from shopctl.project import Project
+from shopctl.registry import EntityType
+from shopctl.store.coerce import CoercionError, RowCoercer, to_date, to_text, to_timestamp
+from shopctl.store.entities import ACCOUNT, LABELS, SYNCED_AT, EntityTables
+from shopctl.store.tables import sync_state
+from shopctl.store.upsert import BulkUpsert, upsert
+
+BATCH_SIZE = 5000
+# Keys a record may carry to say when it last changed; the newest one is the cursor.
+CURSOR_KEYS = ("updated_at", "_updated_at")
+# Ad platforms revise the last days' figures (late conversions), so those are re-read.
+METRICS_LOOKBACK = timedelta(days=2)
+SOURCE_KEY = "_source"
+
+Progress = Callable[[str, int, int | None], None]
+"""Called as rows are written: (label such as "shop.customer", rows done, total or None)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A record that could not be stored; the rest of its batch still loads."""
+
+    account: str
+    entity_type: str
+    kind: str  # "entities" or "metrics"
+    row: int  # 1-based position in what the platform yielded
+    id: str | None
+    source: str | None  # where the plugin read it, e.g. "customer.csv:17"
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source or f"row {self.row}"
+        what = f"{self.entity_type} {self.id}" if self.id else self.entity_type
+        return f"{self.account}: {where}: {what}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PlatformFailure:
+    """A platform that raised while syncing one entity type."""
+
+    account: str
+    plugin: str
+    entity_type: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.account} (platform {self.plugin}) failed while syncing "
+            f"{self.entity_type} {self.kind}: {self.message}"
+        )
+
+
+@dataclass
+class SyncCount:
+    """What one (account, entity type, kind) sync did."""
+
+    account: str
+    entity_type: str
+    kind: str
+    rows: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    complete: bool = False  # the fetch ran to its end and the cursor moved
+
+
+@dataclass
+class SyncReport:
+    """Counts per (account, type, kind), rejected rows, failed platforms, throughput."""
+
+    counts: list[SyncCount] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    failures: list[PlatformFailure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        """Rows written in all."""
+        return sum(c.rows for c in self.counts)
+
+    @property
+    def rows_per_second(self) -> float | None:
+        """Throughput, or None when no time was measured (a frozen clock)."""
+        return self.rows / self.seconds if self.seconds > 0 else None
+
+    @property
+    def exit_code(self) -> int:
+        """3 when a platform failed, else 1 when rows were rejected, else 0."""
+        if self.failures:
+            return EXIT_PLUGIN
+        return EXIT_INVALID if self.errors else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        """The `sync --json` shape."""
+        rate = self.rows_per_second
+        return {
+            "synced": [
+                {
+                    "account": c.account,
+                    "type": c.entity_type,
+                    "kind": c.kind,
+                    "rows": c.rows,
+                    "rejected": c.rejected,
+                    "complete": c.complete,
+                    "seconds": round(c.seconds, 3),
+                }
+                for c in self.counts
+            ],
+            "errors": [
+                {
+                    "account": e.account,
+                    "type": e.entity_type,
+                    "kind": e.kind,
+                    "row": e.row,
+                    "id": e.id,
+                    "source": e.source,
+                    "message": e.message,
+                }
+                for e in self.errors
+            ],
+            "failures": [
+                {
+                    "account": f.account,
+                    "plugin": f.plugin,
+                    "type": f.entity_type,
+                    "kind": f.kind,
+                    "message": f.message,
+                }
+                for f in self.failures
+            ],
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(rate) if rate is not None else None,
+        }
+
+
+def sync(
+    project: Project,
+    account: str | None = None,
+    entity_type: str | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Pull every configured account's entity types (or only the ones asked for)."""
+    registry = project.registry
+    accounts = [account] if account is not None else list(project.config.accounts)
+    plan = [(name, t) for name in accounts for t in project.platform(name).provides]
+    if entity_type is not None:
+        plan = [(name, t) for name, t in plan if t == entity_type]
+        if not plan:
+            where = f"account {account!r}" if account else "no configured account"
+            raise ShopctlError(f"{where} provides entity type {entity_type!r}")
+    syncer = _Syncer(project, EntityTables(registry), progress)
+    report = syncer.report
+    started = project.clock.monotonic()
+    for name, type_name in plan:
+        declared = registry.entity_types.get(type_name)
+        if declared is None:
+            plugin = project.config.accounts[name].plugin
+            message = f"it provides {type_name!r}, which no plugin declares"
+            report.failures.append(PlatformFailure(name, plugin, type_name, "entities", message))
+            continue
+        syncer.entities(name, declared)
+        if declared.metrics:
+            syncer.metrics(name, declared)
+    report.seconds = project.clock.monotonic() - started
+    return report
+
+
+class _Syncer:
+    """One sync run: the engine, compiled coercers and statements, and the report."""
+
+    def __init__(self, project: Project, tables: EntityTables, progress: Progress | None):
+        self.project = project
+        self.tables = tables
+        self.engine: Engine = project.engine
+        self.progress = progress
+        self.report = SyncReport()
+        self.now = project.clock.now()
+        self._secrets = [s for s in project.config.secrets() if s]
+
+    def entities(self, account: str, entity_type: EntityType) -> None:
+        """Sync the records of one type from one account."""
+        table = self.tables.entity(entity_type.name)
+        writer = BulkUpsert(table, self.engine.dialect, keep=(LABELS,))
+        constants: dict[str, Any] = {ACCOUNT: account, SYNCED_AT: self.now}
+        if LABELS in table.columns:
+            constants[LABELS] = []
+        fields = [(f.name, f.type) for f in entity_type.fields if f.name != LABELS]
+        coerce = RowCoercer(fields, writer.columns, constants, writer.storage())
+        id_slot = coerce.index("id")
+        state = self._state(account, entity_type.name, "entities")
+        since = state.cursor_at if state is not None else None
+        newest: list[datetime | None] = [since]
+
+        def to_row(record: Mapping[str, Any]) -> tuple[Any, ...]:
+            row = coerce(record)
+            if not row[id_slot]:
+                raise CoercionError("id", record.get("id"), "text (an id is required)")
+            changed = record.get(CURSOR_KEYS[0])
+            if changed is None:
+                changed = record.get(CURSOR_KEYS[1])
+            if changed is not None:
+                try:
+                    moment = to_timestamp(changed)
+                except (TypeError, ValueError):
+                    raise CoercionError("updated_at", changed, "timestamp") from None
+                if newest[0] is None or moment > newest[0]:  # type: ignore[operator]
+                    newest[0] = moment
+            return row
+
+        platform = self.project.platform(account)
+        self._load(
+            account,
+            entity_type.name,
+            "entities",
+            lambda: platform.fetch(entity_type.name, since),
+            to_row,
+            writer,
+            lambda: {"cursor_at": newest[0], "cursor_date": None},
+        )
+
+    def metrics(self, account: str, entity_type: EntityType) -> None:
+        """Sync the daily metric rows of one type from one account."""
+        table = self.tables.metrics(entity_type.name)
+        writer = BulkUpsert(table, self.engine.dialect)
+        columns: list[tuple[str, Any]] = [("id", "text"), ("date", "date")]
+        columns += [(m.name, "number") for m in entity_type.metrics]
+        coerce = RowCoercer(columns, writer.columns, {ACCOUNT: account}, writer.storage())
+        id_slot, date_slot = coerce.index("id"), coerce.index("date")
+        state = self._state(account, entity_type.name, "metrics")
+        last = state.cursor_date if state is not None else None
+        since = last - METRICS_LOOKBACK if last is not None else None
+        # The newest date seen, in the row's storage form (ISO text on SQLite).
+        newest: list[Any] = [None]
+
+        def to_row(record: Mapping[str, Any]) -> tuple[Any, ...]:
+            row = coerce(record)
+            for slot, name in ((id_slot, "id"), (date_slot, "date")):
+                if not row[slot]:
+                    raise CoercionError(name, record.get(name), f"{name} (required)")
+            if newest[0] is None or row[date_slot] > newest[0]:
+                newest[0] = row[date_slot]
+            return row
+
+        def cursor() -> dict[str, Any]:
+            seen = to_date(newest[0]) if isinstance(newest[0], str) else newest[0]
+            known = [d for d in (last, seen) if d is not None]
+            return {"cursor_at": None, "cursor_date": max(known) if known else None}
+
+        platform = self.project.platform(account)
+        self._load(
+            account,
+            entity_type.name,
+            "metrics",
+            lambda: platform.fetch_metrics(entity_type.name, since),
+            to_row,
+            writer,
+            cursor,
+        )
+
+    def _load(
+        self,
+        account: str,
+        type_name: str,
+        kind: str,
+        fetch: Callable[[], Iterable[Mapping[str, Any]]],
+        to_row: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+        writer: BulkUpsert,
+        cursor: Callable[[], dict[str, Any]],
+    ) -> None:
+        count = SyncCount(account, type_name, kind)
+        self.report.counts.append(count)
+        label = f"{account}.{type_name}" + (" metrics" if kind == "metrics" else "")
+        started = self.project.clock.monotonic()
+        position = 0
+        try:
+            records = fetch()
+            total = len(records) if hasattr(records, "__len__") else None  # type: ignore[arg-type]
+            if self.progress:
+                self.progress(label, 0, total)
+            batches = _batches(records, BATCH_SIZE)
+            batch = next(batches, [])
+            while True:
+                following = next(batches, None)
+                rows = []
+                for record in batch:
+                    position += 1
+                    try:
+                        rows.append(to_row(record))
+                    except CoercionError as exc:
+                        count.rejected += 1
+                        self.report.errors.append(
+                            _row_error(account, type_name, kind, position, record, exc)
+                        )
+                with self.engine.begin() as conn:
+                    writer.execute(conn, rows)
+                    if following is None:
+                        self._save_state(conn, account, type_name, kind, count, rows, cursor())
+                count.rows += len(rows)
+                if self.progress:
+                    self.progress(label, position, total)
+                if following is None:
+                    count.complete = True
+                    break
+                batch = following
+        except ShopctlError:
+            raise
+        except Exception as exc:  # a plugin's failure is reported, the others go on
+            plugin = self.project.config.accounts[account].plugin
+            message = self._scrub(f"{type(exc).__name__}: {exc}")
+            self.report.failures.append(PlatformFailure(account, plugin, type_name, kind, message))
+        finally:
+            count.seconds = self.project.clock.monotonic() - started
+
+    def _state(self, account: str, type_name: str, kind: str) -> Any:
+        query = select(sync_state).where(
+            sync_state.c.account == account,
+            sync_state.c.entity_type == type_name,
+            sync_state.c.kind == kind,
+        )
+        with self.engine.connect().execution_options(shopctl_read_only=True) as conn:
+            return conn.execute(query).first()
+
+    def _save_state(
+        self,
+        conn: Connection,
+        account: str,
+        type_name: str,
+        kind: str,
+        count: SyncCount,
+        last_rows: list[tuple[Any, ...]],
+        cursor: dict[str, Any],
+    ) -> None:
+        values = {
+            "account": account,
+            "entity_type": type_name,
+            "kind": kind,
+            "synced_at": self.now,
+            "rows": count.rows + len(last_rows),
+            **cursor,
+        }
+        conn.execute(upsert(sync_state, conn.dialect), [values])
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _row_error(
+    account: str, type_name: str, kind: str, position: int, record: Any, exc: CoercionError
+) -> RowError:
+    record_id = record.get("id") if isinstance(record, Mapping) else None
+    try:
+        shown_id = to_text(record_id)
+    except TypeError:
+        shown_id = None
+    source = record.get(SOURCE_KEY) if isinstance(record, Mapping) else None
+    return RowError(account, type_name, kind, position, shown_id, source, str(exc))
+
+
+def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -1,0 +1,145 @@
+"""Opening the store: the engine, SQLite tuned for one long-lived writer, migrations.
+
+`open_store` runs the alembic migrations of the fixed tables, then creates the entity
+and metric tables of every declared entity type and adds the columns of newly
+declared fields. Opening the same store with the same declarations again in one
+process returns the engine already made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Connection, create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from shopctl.registry import Registry
+from shopctl.store import migrations
+from shopctl.store.entities import EntityTables
+
+BUSY_TIMEOUT_MS = 30_000
+# Read-only work on SQLite may opt out of BEGIN IMMEDIATE, so a long query does not
+# hold the write lock: `engine.connect().execution_options(**READ_ONLY)`.
+READ_ONLY = {"shopctl_read_only": True}
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",  # 64 MB page cache: bulk upserts touch many index pages
+)
+
+_opened: dict[tuple[str, str], Engine] = {}
+_lock = Lock()
+
+
+def open_store(url: str, registry: Registry) -> Engine:
+    """The engine of the store at `url`, migrated, with every entity and metric table."""
+    key = (url, _fingerprint(registry))
+    with _lock:
+        engine = _opened.get(key)
+        if engine is None:
+            engine = create_store_engine(url)
+            migrate(engine)
+            ensure_entity_tables(engine, EntityTables(registry))
+            if not _is_memory(url):
+                _opened[key] = engine
+        return engine
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    options: dict[str, Any] = {}
+    if _is_memory(url):
+        # One shared connection, or every checkout would see a new empty database.
+        options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    engine = create_engine(url, **options)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the fixed tables to the newest alembic revision (cheap when current)."""
+    config = alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.begin() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def alembic_config() -> AlembicConfig:
+    """An alembic config pointing at the packaged migrations; no alembic.ini needed."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def ensure_entity_tables(engine: Engine, tables: EntityTables) -> None:
+    """Create missing entity/metric tables and add columns for newly declared fields."""
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        tables.metadata.create_all(
+            conn, tables=[t for t in tables.tables() if t.name not in existing]
+        )
+        ops = Operations(MigrationContext.configure(conn))
+        for table in tables.tables():
+            if table.name not in existing:
+                continue
+            present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    ops.add_column(table.name, Column(column.name, column.type))
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (BEGIN IMMEDIATE on SQLite), committed unless it raises."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    # Taking the write lock up front means two writers queue on busy_timeout instead
+    # of both reading, then one failing with "database is locked" on upgrade.
+    deferred = conn.get_execution_options().get("shopctl_read_only")
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def _is_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def _fingerprint(registry: Registry) -> str:
+    tables = EntityTables(registry)
+    shape = sorted(
+        (t.name, tuple((c.name, repr(c.type)) for c in t.columns)) for t in tables.tables()
+    )
+    return hashlib.sha256(repr(shape).encode()).hexdigest()
