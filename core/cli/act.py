@@ -1,0 +1,198 @@
+"""`shopctl plan`, `run`, `history`, `actions`, `undo`: acting on rules, and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from shopctl.cli import act_output
+from shopctl.cli.options import at_option, config_option, echo_json, json_option, open_project
+from shopctl.engine.audit import list_intents, list_runs
+from shopctl.engine.runs import SlotTaken, plan_rule, run_rule
+from shopctl.engine.undo import undo_run
+from shopctl.errors import EXIT_INVALID, EXIT_OK, EXIT_PLUGIN, ShopctlError
+from shopctl.project import Project
+from shopctl.rules.compiled import CompiledRule
+from shopctl.rules.durations import parse_duration
+from shopctl.rules.suggest import did_you_mean
+
+
+@click.command("plan")
+@click.argument("rules", nargs=-1, metavar="[RULE]...")
+@at_option
+@json_option
+@config_option
+def plan_command(
+    rules: tuple[str, ...], at: str | None, as_json: bool, config_path: str | None
+) -> None:
+    """What a run would do now: matches, planned actions, skipped entities and why.
+
+    Nothing is changed anywhere: no sync, no ledger, no platform call.
+    """
+    project = open_project(config_path, at)
+    try:
+        chosen, disabled = _select(project, rules, every=True)
+        ctx = project.eval_context()
+        plans = [plan_rule(project, compiled, ctx) for compiled in chosen]
+    finally:
+        project.close()
+    if as_json:
+        echo_json({"rules": [p.to_json() for p in plans], "disabled": _disabled_json(disabled)})
+    else:
+        act_output.print_plans(Console(), plans, disabled)
+    _exit(EXIT_INVALID if disabled else EXIT_OK)
+
+
+@click.command("run")
+@click.argument("rules", nargs=-1, metavar="[RULE]...")
+@click.option("--all", "run_all", is_flag=True, help="Run every enabled rule.")
+@click.option("--dry-run", is_flag=True, help="Evaluate and guard, record the run, act on nothing.")
+@click.option("--no-sync", is_flag=True, help="Use the store as it is; do not sync first.")
+@at_option
+@json_option
+@config_option
+def run_command(
+    rules: tuple[str, ...],
+    run_all: bool,
+    dry_run: bool,
+    no_sync: bool,
+    at: str | None,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Run rules now: sync, evaluate, guard, act, record.
+
+    Exit status 3 when an action failed (or may not have happened) or a platform failed.
+    """
+    if not rules and not run_all:
+        raise click.UsageError("name the rules to run, or use --all")
+    project = open_project(config_path, at)
+    try:
+        chosen, disabled = _select(project, rules, every=run_all)
+        sync_failures = [] if no_sync else _sync(project)
+        reports = [run_rule(project, compiled, dry_run=dry_run) for compiled in chosen]
+    finally:
+        project.close()
+    finished = [r for r in reports if not isinstance(r, SlotTaken)]
+    if as_json:
+        echo_json(
+            {
+                "rules": [r.to_json() for r in finished],
+                "disabled": _disabled_json(disabled),
+                "sync_failures": sync_failures,
+            }
+        )
+    else:
+        act_output.print_runs(Console(), finished, disabled, sync_failures)
+    failed = sync_failures or any(r.failed or r.outcome == "failed" for r in finished)
+    _exit(EXIT_PLUGIN if failed else EXIT_INVALID if disabled else EXIT_OK)
+
+
+@click.command("history")
+@click.option("--rule", "rule", default=None, help="Only runs of this rule.")
+@click.option("--since", default="7d", show_default=True, help="How far back, e.g. 24h, 30d.")
+@json_option
+@config_option
+def history_command(rule: str | None, since: str, as_json: bool, config_path: str | None) -> None:
+    """Past runs, newest first: outcome and counts."""
+    try:
+        window = parse_duration(since)
+    except ShopctlError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    project = open_project(config_path)
+    try:
+        found = list_runs(project.engine, since=project.clock.now() - window, rule=rule)
+    finally:
+        project.close()
+    if as_json:
+        echo_json({"runs": found})
+    else:
+        act_output.print_history(Console(), found)
+
+
+@click.command("actions")
+@click.option("--run", "run_id", type=int, default=None, help="Only the actions of this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@json_option
+@config_option
+def actions_command(run_id: int | None, limit: int, as_json: bool, config_path: str | None) -> None:
+    """The action ledger, newest first: what was done to which entity, and its status."""
+    project = open_project(config_path)
+    try:
+        found = list_intents(project.engine, run_id=run_id, limit=limit)
+    finally:
+        project.close()
+    if as_json:
+        echo_json({"actions": found})
+    else:
+        act_output.print_actions(Console(), found)
+
+
+@click.command("undo")
+@click.argument("run_id", metavar="RUN", type=int)
+@json_option
+@config_option
+def undo_command(run_id: int, as_json: bool, config_path: str | None) -> None:
+    """Reverse the reversible actions of run RUN (see `shopctl history`)."""
+    project = open_project(config_path)
+    try:
+        report = undo_run(project, run_id)
+    finally:
+        project.close()
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        act_output.print_undo(Console(), report)
+    _exit(EXIT_PLUGIN if report.failed else EXIT_OK)
+
+
+commands: list[click.Command] = [
+    plan_command,
+    run_command,
+    history_command,
+    actions_command,
+    undo_command,
+]
+
+
+def _select(
+    project: Project, names: tuple[str, ...], *, every: bool
+) -> tuple[list[CompiledRule], dict[str, str]]:
+    """The compiled rules asked for (all enabled ones when `every` and none named), and
+    the asked-for rules that are disabled by errors in their files, with the reason."""
+    ruleset = project.rules
+    if not names:
+        return list(ruleset.compiled.values()) if every else [], dict(ruleset.disabled)
+    known = set(ruleset.rules) | set(ruleset.disabled)
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise ShopctlError(f"no rule {name!r}{hint}")
+    chosen = [ruleset.compiled[n] for n in dict.fromkeys(names) if n in ruleset.compiled]
+    disabled = {n: _why_disabled(ruleset, n) for n in names if n not in ruleset.compiled}
+    return chosen, disabled
+
+
+def _why_disabled(ruleset: Any, name: str) -> str:
+    if name in ruleset.disabled:
+        return str(ruleset.disabled[name])
+    return "disabled (enabled: false)"
+
+
+def _sync(project: Project) -> list[dict[str, Any]]:
+    """Sync every account first; the platforms that failed, as JSON."""
+    from shopctl.engine.sync import sync
+
+    report = sync(project)
+    return report.to_json()["failures"] if report.failures else []
+
+
+def _disabled_json(disabled: dict[str, str]) -> list[dict[str, str]]:
+    return [{"rule": name, "reason": reason} for name, reason in disabled.items()]
+
+
+def _exit(code: int) -> None:
+    if code != EXIT_OK:
+        raise SystemExit(code)
