@@ -32,11 +32,14 @@ WINBACK = Message(
 )
 
 
-def test_starttls_with_login_delivers_chinese_text_and_html(smtp_server, certificate, tmp_path):
-    mailbox, port = smtp_server(tls="starttls", users={"ops": PASSWORD})
+def test_starttls_with_login_delivers_chinese_text_and_html(
+    smtp_server, smtp_certificate, tmp_path
+):
+    server = smtp_server(tls="starttls", users={"ops": PASSWORD})
+    mailbox, port = server.mailbox, server.port
     mail = channel(
         tmp_path, port, security="starttls", username="ops", password=PASSWORD,
-        ca_file=str(certificate[0]),
+        ca_file=str(smtp_certificate[0]),
     )  # fmt: skip
 
     delivery = mail.send(WINBACK)
@@ -56,14 +59,16 @@ def test_starttls_with_login_delivers_chinese_text_and_html(smtp_server, certifi
     assert got.message["X-Shopctl-Key"] == WINBACK.key
 
 
-def test_implicit_ssl_delivers(smtp_server, certificate, tmp_path):
-    mailbox, port = smtp_server(tls="ssl")
-    channel(tmp_path, port, security="ssl", ca_file=str(certificate[0])).send(WINBACK)
+def test_implicit_ssl_delivers(smtp_server, smtp_certificate, tmp_path):
+    server = smtp_server(tls="ssl")
+    mailbox, port = server.mailbox, server.port
+    channel(tmp_path, port, security="ssl", ca_file=str(smtp_certificate[0])).send(WINBACK)
     assert [r.rcpt_tos for r in mailbox.received] == [["li.lei@example.com"]]
 
 
 def test_text_only_mail_to_the_team_when_the_message_names_nobody(smtp_server, tmp_path):
-    mailbox, port = smtp_server()
+    server = smtp_server()
+    mailbox, port = server.mailbox, server.port
     mail = channel(tmp_path, port, security="none", to=["ops@shop.example", "boss@shop.example"])
 
     mail.send(Message(recipients=(), text="暂停 推广单元A: ROI 1.20"))
@@ -76,7 +81,8 @@ def test_text_only_mail_to_the_team_when_the_message_names_nobody(smtp_server, t
 
 
 def test_message_id_follows_the_idempotency_key(smtp_server, tmp_path):
-    mailbox, port = smtp_server()
+    server = smtp_server()
+    mailbox, port = server.mailbox, server.port
     mail = channel(tmp_path, port, security="none")
     first = mail.send(WINBACK)
     again = mail.send(WINBACK)
@@ -86,7 +92,8 @@ def test_message_id_follows_the_idempotency_key(smtp_server, tmp_path):
 
 
 def test_refused_recipient_is_permanent_and_busy_mailbox_transient(smtp_server, tmp_path):
-    mailbox, port = smtp_server()
+    server = smtp_server()
+    mailbox, port = server.mailbox, server.port
     mailbox.rcpt_replies["li.lei@example.com"] = "550 5.1.1 no such user"
     with pytest.raises(PermanentError, match="550"):
         channel(tmp_path, port, security="none").send(WINBACK)
@@ -97,7 +104,8 @@ def test_refused_recipient_is_permanent_and_busy_mailbox_transient(smtp_server, 
 
 
 def test_data_rejections_map_to_transient_or_permanent(smtp_server, tmp_path):
-    mailbox, port = smtp_server()
+    server = smtp_server()
+    mailbox, port = server.mailbox, server.port
     mailbox.data_reply = "451 4.3.0 try again later"
     with pytest.raises(TransientError, match="451"):
         channel(tmp_path, port, security="none").send(WINBACK)
@@ -106,16 +114,18 @@ def test_data_rejections_map_to_transient_or_permanent(smtp_server, tmp_path):
         channel(tmp_path, port, security="none").send(WINBACK)
 
 
-def test_wrong_password_is_permanent_and_never_echoed(smtp_server, certificate, tmp_path):
-    _, port = smtp_server(tls="starttls", users={"ops": "the-right-one"})
-    mail = channel(tmp_path, port, username="ops", password=PASSWORD, ca_file=str(certificate[0]))
+def test_wrong_password_is_permanent_and_never_echoed(smtp_server, smtp_certificate, tmp_path):
+    port = smtp_server(tls="starttls", users={"ops": "the-right-one"}).port
+    mail = channel(
+        tmp_path, port, username="ops", password=PASSWORD, ca_file=str(smtp_certificate[0])
+    )
     with pytest.raises(PermanentError, match="535") as failure:
         mail.send(WINBACK)
     assert PASSWORD not in str(failure.value)
 
 
-def test_untrusted_certificate_is_permanent_and_says_what_to_set(smtp_server, tmp_path):
-    _, port = smtp_server(tls="starttls")
+def test_untrusted_smtp_certificate_is_permanent_and_says_what_to_set(smtp_server, tmp_path):
+    port = smtp_server(tls="starttls").port
     with pytest.raises(PermanentError, match="ca_file"):
         channel(tmp_path, port).send(WINBACK)
 
