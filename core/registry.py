@@ -180,6 +180,9 @@ class FunctionSpec:
     sql: Callable[..., Any] | None = None
     variadic: bool = False
     example: str = ""
+    # Built-in style: `python(ctx, *args)` gets the EvalContext first and `sql(call)`
+    # gets a `shopctl.rules.sql.SqlCall` (binding, compiled arguments, their types).
+    context: bool = False
 
     def return_type(self, args: Sequence[Type]) -> Type:
         """The result type for arguments of the given types."""

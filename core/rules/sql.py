@@ -1,0 +1,242 @@
+"""Checked expressions -> SQLAlchemy Core, identical on SQLite and PostgreSQL.
+
+Three-valued logic comes from SQL itself. What needs care is making both databases
+compute exactly what the Python closures compute:
+- timestamps and durations are whole microseconds since 1970 UTC (BIGINT), so
+  comparing, adding and subtracting them is exact on both;
+- `/` is a float division whose zero divisor gives NULL (NULLIF);
+- text is ordered by code point (COLLATE "C" on PostgreSQL, binary on SQLite);
+- a construct that cannot run identically (`matches`, functions without a SQL
+  builder) is not pushed down: the condition is split at its top-level `and`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    collate,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+
+from shopctl.rules.compiled import SqlBinding
+from shopctl.types import Type
+
+if TYPE_CHECKING:
+    from shopctl.rules.checker import Checked
+
+SqlBuilder = Callable[[SqlBinding], ColumnElement[Any] | None]
+
+
+@dataclass(frozen=True)
+class SqlCall:
+    """What a built-in function's SQL builder gets: the binding, arguments, their types."""
+
+    binding: SqlBinding
+    args: tuple[ColumnElement[Any], ...]
+    types: tuple[Type, ...]
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.binding.dialect
+
+
+def micros(delta: timedelta) -> int:
+    """A duration as whole microseconds."""
+    return delta // timedelta(microseconds=1)
+
+
+def number(value: float) -> ColumnElement[Any]:
+    """A numeric literal with an explicit type (PostgreSQL would guess int2 or numeric)."""
+    if isinstance(value, int):
+        return cast(literal(value), BigInteger)
+    return cast(literal(value), Float)
+
+
+def as_float(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`expr` as a double, so `/` divides exactly like Python's float division."""
+    return cast(expr, Float)
+
+
+def timestamp_micros(expr: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """A stored instant as microseconds since 1970 UTC, exactly.
+
+    SQLite keeps naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff`: whole seconds come from
+    strftime on the first 19 characters, microseconds from the digits after the dot.
+    """
+    if dialect == "postgresql":
+        return cast(extract("epoch", expr) * 1_000_000, BigInteger)
+    text = type_coerce(expr, Text)
+    seconds = cast(func.strftime("%s", func.substr(text, 1, 19)), Integer)
+    fraction = cast(func.substr(text.concat("000000"), 21, 6), Integer)
+    return seconds * 1_000_000 + fraction
+
+
+def text_order(expr: ColumnElement[Any], kind: Type, dialect: str) -> ColumnElement[Any]:
+    """Text compared by code point on PostgreSQL too; other types unchanged."""
+    return collate(expr, "C") if kind is Type.TEXT and dialect == "postgresql" else expr
+
+
+def pushable(node: Checked) -> bool:
+    """Whether the whole of `node` can run in SQL with the same result as in Python."""
+    for item in node.walk():
+        if item.kind == "compare" and item.op == "matches":
+            return False
+        if item.kind == "call" and item.value.sql is None:
+            return False
+    return True
+
+
+def conjuncts(node: Checked) -> list[Checked]:
+    """The top-level `and` operands of a condition, left to right."""
+    if node.kind == "binary" and node.op == "and":
+        return conjuncts(node.args[0]) + conjuncts(node.args[1])
+    return [node]
+
+
+def compile_filter(parts: list[Checked]) -> SqlBuilder:
+    """The SQL filter of the conjuncts `parts` (all pushable); None when there are none."""
+
+    def build(binding: SqlBinding) -> ColumnElement[Any] | None:
+        if not parts:
+            return None
+        return and_(*(to_sql(part, binding) for part in parts))
+
+    return build
+
+
+def to_sql(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    """The SQL expression of a pushable checked node."""
+    return _BUILDERS[node.kind](node, binding)
+
+
+def _args(node: Checked, binding: SqlBinding) -> list[ColumnElement[Any]]:
+    return [to_sql(arg, binding) for arg in node.args]
+
+
+def _literal(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    value = node.value
+    if node.type is Type.NULL:
+        return null()
+    if node.type is Type.DURATION:
+        return number(micros(value))
+    if node.type is Type.BOOLEAN:
+        return cast(literal(value), Boolean)
+    if node.type is Type.TEXT:
+        return cast(literal(value), Text)
+    return number(value)
+
+
+def _field(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    column = binding.field(node.value)
+    if node.type is Type.TIMESTAMP:
+        return timestamp_micros(column, binding.dialect)
+    return column
+
+
+def _binary(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    left, right = _args(node, binding)
+    op = node.op
+    if op == "and":
+        return and_(left, right)
+    if op == "or":
+        return or_(left, right)
+    if op == "div":
+        return as_float(left) / type_coerce(func.nullif(as_float(right), number(0.0)), Float)
+    if op == "mod":
+        return left % type_coerce(func.nullif(right, number(0)), BigInteger)
+    return {"add": left + right, "sub": left - right, "mul": left * right}[op]
+
+
+def _compare(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    if node.op in ("in", "member"):
+        found = _membership(node, binding)
+        return not_(found) if node.value == "not_in" else found
+    left, right = _args(node, binding)
+    if node.op == "substring":
+        name = "strpos" if binding.dialect == "postgresql" else "instr"
+        return getattr(func, name)(left, right) > 0
+    kind = node.args[0].type
+    left, right = text_order(left, kind, binding.dialect), text_order(right, kind, binding.dialect)
+    return {
+        "eq": left == right,
+        "ne": left != right,
+        "lt": left < right,
+        "le": left <= right,
+        "gt": left > right,
+        "ge": left >= right,
+    }[node.op]
+
+
+def _membership(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    item_node, group = node.args
+    item = to_sql(item_node, binding)
+    if node.op == "in":
+        if not group.args:
+            return false()
+        terms = [null() if m.type is Type.NULL else item == to_sql(m, binding) for m in group.args]
+        return or_(*terms)
+    column = to_sql(group, binding)
+    if binding.dialect == "postgresql":
+        found = cast(column, JSONB).op("@>")(func.jsonb_build_array(item))
+    else:
+        each = func.json_each(column).table_valued("value")
+        found = exists(select(literal(1)).select_from(each).where(each.c.value == item))
+    unknown = or_(column.is_(None), item.is_(None))
+    return case((unknown, null()), else_=found)
+
+
+def _call(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    spec = node.value
+    args = _args(node, binding)
+    if spec.context:
+        return spec.sql(SqlCall(binding, tuple(args), tuple(a.type for a in node.args)))
+    return spec.sql(*args)
+
+
+def _between(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    kind = node.args[0].type
+    x, low, high = (text_order(a, kind, binding.dialect) for a in _args(node, binding))
+    return and_(x >= low, x <= high)
+
+
+_BUILDERS: dict[str, Callable[[Checked, SqlBinding], ColumnElement[Any]]] = {
+    "literal": _literal,
+    "field": _field,
+    "window": lambda node, binding: binding.window(node.value),
+    "derived": lambda node, binding: to_sql(node.args[0], binding),
+    "not": lambda node, binding: not_(to_sql(node.args[0], binding)),
+    "neg": lambda node, binding: -to_sql(node.args[0], binding),
+    "binary": _binary,
+    "compare": _compare,
+    "is_null": lambda node, binding: (
+        to_sql(node.args[0], binding).is_not(None)
+        if node.value
+        else to_sql(node.args[0], binding).is_(None)
+    ),
+    "between": _between,
+    "call": _call,
+}
