@@ -67,6 +67,16 @@ def _signature(action: dict[str, Any]) -> str:
     return f"{action['name']}({params})"
 
 
+def _lines(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """One (kind, name) line per declaration of a plugin, for the table."""
+    lines = [("platform", p) for p in row["platforms"]]
+    lines += [("channel", c) for c in row["channels"]]
+    lines += [("entity type", t) for t in row["entity_types"]]
+    lines += [("action", _signature(a)) for a in row["actions"]]
+    lines += [("function", f) for f in row["functions"]]
+    return lines
+
+
 def _registry(plugins: Plugins, given: str | None) -> Registry:
     """The plugins' registry, plus what the project's accounts declare when one is there."""
     path = config_path(given)
@@ -89,18 +99,18 @@ def plugins_command(config_path: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(data)
     else:
-        table = Table("Plugin", "Version", "Provides", "Entity types", "Actions", "Functions")
+        table = Table("Plugin", "Version", "Declares", "Name")
         for row in data["plugins"]:
-            provides = [f"platform {p}" for p in row["platforms"]]
-            provides += [f"channel {c}" for c in row["channels"]]
-            table.add_row(
-                row["name"],
-                row["version"] or "",
-                "\n".join(provides),
-                ", ".join(row["entity_types"]),
-                "\n".join(_signature(a) for a in row["actions"]),
-                ", ".join(row["functions"]),
-            )
+            lines = _lines(row) or [("", "")]
+            for index, (kind, name) in enumerate(lines):
+                first = index == 0
+                table.add_row(
+                    row["name"] if first else "",
+                    (row["version"] or "") if first else "",
+                    kind,
+                    name,
+                    end_section=index == len(lines) - 1,
+                )
         Console(soft_wrap=False).print(table)
     errors = Console(stderr=True)
     for failure in data["failed"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def test_table_shows_actions_with_parameters(site: Path) -> None:
     result = CliRunner().invoke(main, ["plugins"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
     assert "extend(days: integer, note: text?)" in result.stdout
-    assert "channel webhook" in result.stdout
+    assert re.search(r"channel +│ webhook", result.stdout)
     assert "broken failed to load" in result.stderr
 
 
