@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, RowMapping
 
 from shopctl.daemon.slots import Due
-from shopctl.store.tables import runs
+from shopctl.store.tables import intents, runs
 
 FAILED_OUTCOMES = ("failed", "partial")
 
@@ -92,3 +92,38 @@ def recent_runs(engine: Engine, outcomes: Sequence[str], limit: int = 10) -> lis
     )
     with engine.connect() as conn:
         return list(conn.execute(query).mappings())
+
+
+def close_orphan_runs(engine: Engine, now: datetime) -> int:
+    """Mark scheduled runs a dead daemon left open as `interrupted`; how many.
+
+    Only the active daemon starts scheduled runs, so when it starts, any that are still
+    open were cut off. Their intents stay in the ledger and are executed all the same.
+    """
+    query = (
+        update(runs)
+        .where(runs.c.trigger == "schedule", runs.c.outcome.is_(None))
+        .values(outcome="interrupted", finished_at=now, error="the daemon stopped mid-run")
+    )
+    with engine.begin() as conn:
+        return conn.execute(query).rowcount
+
+
+def expire_leases(engine: Engine, prefix: str, keep: str, now: datetime) -> int:
+    """End the leases of intents claimed by earlier daemons (owners starting with `prefix`,
+    other than `keep`), so they are recovered now rather than when the lease runs out.
+
+    Safe because the store lock proves no other daemon is alive; the executor then
+    retries, reconciles or marks each one `unknown` as SPEC §9 says.
+    """
+    query = (
+        update(intents)
+        .where(
+            intents.c.status == "claimed",
+            intents.c.lease_owner.startswith(prefix, autoescape=True),
+            intents.c.lease_owner != keep,
+        )
+        .values(lease_until=now)
+    )
+    with engine.begin() as conn:
+        return conn.execute(query).rowcount

@@ -9,6 +9,7 @@ does. APScheduler's triggers do the calendar arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,8 +27,11 @@ MAX_GRACE = timedelta(days=1)
 LOOKBACK = timedelta(days=7)
 # Intervals of `every` rules are counted from this local midnight, so hourly buckets
 # start on the hour in any zone (also in +05:30 ones).
+# Fires older than LOOKBACK are counted up to this many (an alert says "at least").
+MAX_UNCOUNTED = 10_000
 _INTERVAL_ORIGIN = (2000, 1, 3)  # a Monday
 _ONE_SECOND = timedelta(seconds=1)
+_DST_MARGIN = timedelta(hours=3)
 _CRON_NUMERIC_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -125,28 +129,56 @@ def grace(schedule: Schedule) -> timedelta:
 
 def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
     """The first fire strictly after `after` (UTC), or None if there is none."""
-    cursor = as_utc(after).replace(microsecond=0) + _ONE_SECOND
-    for _ in range(8):
-        fire = trigger.get_next_fire_time(None, cursor)
-        if fire is None:
-            return None
-        fire = as_utc(fire)
-        if fire >= cursor:
+    after = as_utc(after)
+    for fire in _fires_from(trigger, after - _margin(trigger)):
+        if fire > after:
             return fire
-        # APScheduler 3's cron arithmetic can step backwards inside a fall-back hour;
-        # moving to the next whole minute gets it past the repeated wall time.
-        cursor = cursor.replace(second=0) + timedelta(minutes=1)
     return None
 
 
-def fires_between(trigger: BaseTrigger, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire in (start, end], oldest first, UTC."""
+def fires_between(
+    trigger: BaseTrigger, start: datetime, end: datetime, limit: int | None = None
+) -> list[datetime]:
+    """Every fire in (start, end], oldest first, UTC; at most `limit` of them."""
+    start, end = as_utc(start), as_utc(end)
     fires: list[datetime] = []
-    fire = next_fire(trigger, start)
-    while fire is not None and fire <= end:
-        fires.append(fire)
-        fire = next_fire(trigger, fire)
+    for fire in _fires_from(trigger, start - _margin(trigger)):
+        if fire > end or (limit is not None and len(fires) >= limit):
+            break
+        if fire > start:
+            fires.append(fire)
     return fires
+
+
+def _margin(trigger: BaseTrigger) -> timedelta:
+    # Cron arithmetic works in wall time: asked from inside the hour after a spring-
+    # forward gap, it skips the fire the gap moved there (02:30 -> 03:30). Starting
+    # the walk before the gap finds it.
+    return _DST_MARGIN if isinstance(trigger, CronTrigger) else timedelta(0)
+
+
+def _fires_from(trigger: BaseTrigger, cursor: datetime) -> Iterator[datetime]:
+    """The trigger's fires from `cursor` on, strictly increasing."""
+    cursor = cursor.replace(microsecond=0)
+    while True:
+        fire = _first_at_or_after(trigger, cursor)
+        if fire is None:
+            return
+        yield fire
+        cursor = fire + _ONE_SECOND
+
+
+def _first_at_or_after(trigger: BaseTrigger, cursor: datetime) -> datetime | None:
+    for step in (timedelta(minutes=1),) * 8 + (timedelta(hours=1),) * 4:
+        fire = trigger.get_next_fire_time(None, cursor)
+        if fire is None:
+            return None
+        if as_utc(fire) >= cursor:
+            return as_utc(fire)
+        # APScheduler 3's cron arithmetic can step backwards inside a fall-back hour;
+        # moving the cursor on gets it past the repeated wall time.
+        cursor = cursor.replace(second=0) + step
+    return None
 
 
 def plan_due(schedule: Schedule, zone: ZoneInfo, since: datetime, now: datetime) -> DuePlan:
@@ -161,7 +193,7 @@ def plan_due(schedule: Schedule, zone: ZoneInfo, since: datetime, now: datetime)
         return DuePlan(checked_until=since)
     trigger = trigger_for(schedule, zone)
     horizon = max(since, now - LOOKBACK)
-    uncounted = len(fires_between(trigger, since, horizon)) if horizon > since else 0
+    uncounted = len(fires_between(trigger, since, horizon, MAX_UNCOUNTED)) if horizon > since else 0
     fires = fires_between(trigger, horizon, now)
     if not fires:
         return DuePlan(uncounted=uncounted, checked_until=now)

@@ -1,0 +1,83 @@
+"""What `shopctl status` reports: the heartbeat, each rule's next run, recent trouble."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shopctl.daemon import run_records
+from shopctl.daemon.heartbeat import read_beat
+from shopctl.daemon.reload import compiled_rules
+from shopctl.daemon.slots import describe, next_fire, trigger_for
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
+
+    from shopctl.project import Project
+
+RECENT = 10
+FAILED = ("failed", "partial")
+DEFAULT_BEAT = 5.0
+
+
+def daemon_status(project: Project) -> dict[str, Any]:
+    """The daemon's state as stable JSON-ready data."""
+    engine, now, zone = project.engine, project.clock.now(), project.config.timezone
+    scheduled = [
+        c.rule for c in compiled_rules(project.rules) if c.rule.schedule and c.rule.enabled
+    ]
+    last = run_records.latest_runs(engine, [r.name for r in scheduled])
+    rules = []
+    for rule in sorted(scheduled, key=lambda r: r.name):
+        assert rule.schedule is not None
+        upcoming = next_fire(trigger_for(rule.schedule, zone), now)
+        rules.append(
+            {
+                "rule": rule.name,
+                "schedule": describe(rule.schedule),
+                "next_run": _local(upcoming, zone),
+                "last_run": _run(last[rule.name], zone) if rule.name in last else None,
+            }
+        )
+    return {
+        "daemon": _daemon(project, now),
+        "rules": rules,
+        "failures": [_run(r, zone) for r in run_records.recent_runs(engine, FAILED, RECENT)],
+        "missed": [_run(r, zone) for r in run_records.recent_runs(engine, ("missed",), RECENT)],
+    }
+
+
+def _daemon(project: Project, now: datetime) -> dict[str, Any] | None:
+    beat = read_beat(project.engine)
+    if beat is None:
+        return None
+    interval = timedelta(seconds=float(beat.info.get("heartbeat_seconds", DEFAULT_BEAT)))
+    alive = beat.alive(now, interval)
+    stopped = beat.info.get("state") == "stopped"
+    zone = project.config.timezone
+    return {
+        "owner": beat.owner,
+        "host": beat.host,
+        "pid": beat.pid,
+        "state": "alive" if alive else "stopped" if stopped else "stale",
+        "started_at": _local(beat.started_at, zone),
+        "beat_at": _local(beat.beat_at, zone),
+        "seconds_since_beat": round((now - beat.beat_at).total_seconds(), 1),
+        "rules": beat.info.get("rules"),
+        "version": beat.info.get("version"),
+    }
+
+
+def _run(row: RowMapping, zone: Any) -> dict[str, Any]:
+    return {
+        "run": row["id"],
+        "rule": row["rule"],
+        "slot": row["slot"],
+        "outcome": row["outcome"],
+        "at": _local(row["at"], zone),
+        "error": row["error"],
+    }
+
+
+def _local(moment: datetime | None, zone: Any) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
