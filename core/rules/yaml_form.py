@@ -1,0 +1,143 @@
+"""The YAML rule form (SPEC §4.1): a list of mappings, one per rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shopctl.errors import Position, RuleError, SourceError
+from shopctl.rules import clauses
+from shopctl.rules.ast import ActionCall
+from shopctl.rules.clauses import ParsedRule, RuleDraft
+from shopctl.rules.parser import parse_action, parse_actions, parse_expression
+from shopctl.rules.source_text import SourceText
+from shopctl.rules.yaml_source import YamlValue, load_yaml
+
+# Keys whose value is text as written, and the check each is given.
+_TEXT_KEYS: dict[str, Callable[[str], Any]] = {
+    "on": clauses.target,
+    "every": clauses.every,
+    "cron": clauses.cron,
+    "at": clauses.at,
+    "cooldown": clauses.duration,
+    "quiet_hours": clauses.quiet_hours,
+    "description": str,
+}
+
+
+def parse_yaml_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleError]]:
+    """The rules of a YAML rule file, each with its own errors, and the errors of the
+    file itself (YAML syntax, a document that is not a list of rules)."""
+    document, errors = load_yaml(text, path, RuleError)
+    file_errors = [_as_rule_error(e) for e in errors]
+    if document is None:
+        return [], file_errors
+    if document.kind != "list":
+        file_errors.append(
+            RuleError(
+                "a rule file is a list of rules, each starting with '- rule: NAME'",
+                document.position,
+            )
+        )
+        return [], file_errors
+    return [_rule(item) for item in document.value], file_errors
+
+
+def _as_rule_error(error: SourceError) -> RuleError:
+    if isinstance(error, RuleError):
+        return error
+    return RuleError(error.message, error.position, error.length)
+
+
+def _rule(item: YamlValue) -> ParsedRule:
+    draft = RuleDraft(item.position)
+    if item.kind != "mapping":
+        draft.fail("each rule is a mapping starting with 'rule: NAME'", item.position)
+        return draft.finish()
+    fields: dict[str, YamlValue] = item.value
+    name = fields.get("rule")
+    if name is None:
+        draft.fail("this rule has no 'rule: NAME'", item.position)
+    else:
+        draft.set("rule", name.position, name.length, clauses.rule_name, name.text)
+        draft.name = draft.values.get("rule")
+    for key, value in fields.items():
+        _key(draft, key, value, item.keys[key])
+    when = fields.get("when")
+    return draft.finish(when.text if when is not None and when.kind == "scalar" else "")
+
+
+def _key(draft: RuleDraft, key: str, value: YamlValue, key_where: Position) -> None:
+    where, length = value.position, value.length
+    if key == "rule":
+        return
+    if key not in clauses.RULE_KEYS:
+        draft.fail(clauses.unknown_key(key, clauses.RULE_KEYS), key_where, len(key))
+    elif key == "when":
+        if _scalar(draft, key, value):
+            draft.set(key, where, length, parse_expression, value.source)
+    elif key == "do":
+        draft.set(key, where, length, _actions, value)
+    elif key == "tags":
+        draft.set(key, where, length, _tags, value)
+    elif key == "enabled":
+        draft.set(key, where, length, _boolean, value.value)
+    elif key == "limit":
+        if _scalar(draft, key, value):
+            draft.set(key, where, length, clauses.positive_int, value.value)
+    elif key == "max_percent":
+        if _scalar(draft, key, value):
+            draft.set(key, where, length, clauses.percent, value.text)
+    elif _scalar(draft, key, value):
+        draft.set(key, where, length, _TEXT_KEYS[key], value.text)
+
+
+def _scalar(draft: RuleDraft, key: str, value: YamlValue) -> bool:
+    if value.kind == "scalar" and value.value is not None:
+        return True
+    draft.given.add(key)
+    draft.fail(f"'{key}' needs a single value", value.position, value.length)
+    return False
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"'{value}' is not true or false")
+    return value
+
+
+def _tags(value: YamlValue) -> tuple[str, ...]:
+    if value.kind != "list" or any(t.kind != "scalar" for t in value.value):
+        raise ValueError("tags are a list of words, e.g. [ads, roi]")
+    return tuple(t.text for t in value.value)
+
+
+def _actions(value: YamlValue) -> tuple[ActionCall, ...]:
+    """`do:` is a list of action calls, or one line of comma-separated calls."""
+    if value.kind == "scalar" and value.source is not None and value.value is not None:
+        return parse_actions(value.source)
+    if value.kind != "list" or not value.value:
+        raise ValueError("'do' is a list of actions, e.g. [pause] or - notify(ops, \"…\")")
+    calls = []
+    for item in value.value:
+        source = item.source if item.kind == "scalar" else _unquoted_call(item)
+        if source is None:
+            raise RuleError(
+                "each action is one call such as pause or set_bid(bid * 0.9)",
+                item.position,
+                item.length,
+            )
+        calls.append(parse_action(source))
+    return tuple(calls)
+
+
+def _unquoted_call(item: YamlValue) -> SourceText | None:
+    """An unquoted call whose message holds ': ' reads in YAML as a one-pair mapping
+    (`- notify(ops, "{name}: ROI")`); it is the call as written, taken verbatim."""
+    if item.kind != "mapping" or len(item.value) != 1 or item.raw is None:
+        return None
+    (value,) = item.value.values()
+    written = item.raw.slice(0, len(item.raw.text.rstrip()))
+    if value.kind != "scalar" or "\n" in written.text:
+        return None
+    return written

@@ -1,0 +1,198 @@
+"""Safe YAML that remembers where every key and value was written.
+
+Built on yaml.SafeLoader's node API: the document is composed (never constructed into
+arbitrary objects), anchors and aliases are refused (no alias bombs), nesting is
+bounded, duplicate keys are errors, and every scalar keeps a SourceText so an error
+inside a `when:` string points at its exact character, whatever the quoting style.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from shopctl.errors import Position, SourceError
+from shopctl.rules.source_text import SourceText, normalize
+from shopctl.rules.yaml_scalars import scalar_points
+
+MAX_DEPTH = 32  # rule and config files are a few levels deep
+
+
+@dataclass
+class YamlValue:
+    """A composed YAML value with its place: a scalar, a list or a mapping.
+
+    `value` is the Python value of a scalar, a list of YamlValue, or a dict of str to
+    YamlValue; `text` is a scalar's string (before YAML's typing, so `10:30` stays
+    "10:30") and `source` its characters' places; `keys` maps each key of a mapping to
+    where the key stands.
+    """
+
+    value: Any
+    position: Position
+    length: int = 1
+    text: str = ""
+    source: SourceText | None = None
+    keys: dict[str, Position] = field(default_factory=dict)
+    raw: SourceText | None = None  # the value's text in the file, verbatim
+
+    @property
+    def kind(self) -> str:
+        """ "mapping", "list" or "scalar"."""
+        if isinstance(self.value, dict):
+            return "mapping"
+        return "list" if isinstance(self.value, list) else "scalar"
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses aliases and anchors and bounds nesting."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        """Compose one node, refusing what could blow up or surprise."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                f"YAML aliases (*{event.anchor}) are not allowed here; write the value out",
+                event.start_mark,
+            )
+        if getattr(event, "anchor", None):
+            raise _Refused(
+                f"YAML anchors (&{event.anchor}) are not allowed here; write the value out",
+                event.start_mark,
+            )
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_yaml(
+    text: str, path: str, error: type[SourceError]
+) -> tuple[YamlValue | None, list[SourceError]]:
+    """Compose `text` (one YAML document) into YamlValues.
+
+    Returns the document (None when empty or unreadable) and every error found: a
+    syntax error stops reading; duplicate keys and unreadable scalars are collected.
+    """
+    text = normalize(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        where = SourceText(text, path).position(exc.position)
+        return None, [error(f"a character YAML cannot hold: {chr(exc.character)!r}", where)]
+    try:
+        node = loader.get_single_node()
+    except _Refused as exc:
+        return None, [error(exc.message, _position(path, exc.mark))]
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_error(exc, text, path, error)]
+    except yaml.YAMLError as exc:
+        return None, [error(f"invalid YAML: {exc}", Position(path, 1, 1))]
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, []
+    errors: list[SourceError] = []
+    return _Builder(loader, text, path, error, errors).build(node), errors
+
+
+def _syntax_error(
+    exc: yaml.MarkedYAMLError, text: str, path: str, error: type[SourceError]
+) -> SourceError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        problem = "a tab character: YAML is indented with spaces, not tabs"
+    elif problem == "mapping values are not allowed here":
+        problem = "a ': ' inside a value; put the whole value in quotes"
+    elif exc.context:
+        problem = f"{problem} ({exc.context})"
+    where = _position(path, mark) if mark else Position(path, 1, 1)
+    return error(f"invalid YAML: {problem}", where)
+
+
+def _position(path: str, mark: yaml.Mark) -> Position:
+    return Position(path, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Composed nodes -> YamlValues, collecting errors."""
+
+    def __init__(
+        self,
+        loader: _Loader,
+        text: str,
+        path: str,
+        error: type[SourceError],
+        errors: list[SourceError],
+    ):
+        self.loader, self.text, self.path = loader, text, path
+        self.error, self.errors = error, errors
+        self.file = SourceText(text, path)
+
+    def build(self, node: Node) -> YamlValue:
+        """The YamlValue of `node` and everything under it."""
+        where = _position(self.path, node.start_mark)
+        length = max(1, node.end_mark.index - node.start_mark.index)
+        if isinstance(node, SequenceNode):
+            result = YamlValue([self.build(item) for item in node.value], where, length)
+        elif isinstance(node, MappingNode):
+            result = self._mapping(node, where, length)
+        else:
+            result = self._scalar(node, where, length)
+        result.raw = self.file.slice(node.start_mark.index, node.end_mark.index)
+        return result
+
+    def _mapping(self, node: MappingNode, where: Position, length: int) -> YamlValue:
+        result = YamlValue({}, where, length)
+        for key_node, value_node in node.value:
+            key_where = _position(self.path, key_node.start_mark)
+            if not isinstance(key_node, ScalarNode):
+                self.errors.append(self.error("a key must be a plain name", key_where))
+                continue
+            key = key_node.value
+            if key in result.value:
+                first = result.keys[key]
+                self.errors.append(
+                    self.error(
+                        f"'{key}' is given twice (first on line {first.line})",
+                        key_where,
+                        len(key),
+                    )
+                )
+                continue
+            result.value[key] = self.build(value_node)
+            result.keys[key] = key_where
+        return result
+
+    def _scalar(self, node: ScalarNode, where: Position, length: int) -> YamlValue:
+        try:
+            value = self.loader.construct_object(node)
+        except Exception:  # whatever PyYAML fails on here is the file's fault, not ours
+            message = f"cannot read the value '{node.value[:40]}'"
+            if not node.tag.startswith("tag:yaml.org,2002:"):
+                message = f"the YAML tag {node.tag[:40]} is not allowed"
+            self.errors.append(self.error(message, where, length))
+            value = node.value
+        points = scalar_points(self.text, node)
+        if points is None:
+            source = SourceText(node.value, self.path, where.line, where.column)
+        else:
+            source = self.file.mapped(node.value, points)
+        return YamlValue(value, where, length, node.value, source)
