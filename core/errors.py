@@ -77,12 +77,24 @@ class AmbiguousError(ActionError):
     sending). The ledger marks the intent `unknown` unless it can be reconciled."""
 
 
-class RuleErrors(ShopctlError):
-    """Several rule errors found in one pass, reported together."""
+class SourceErrors(ShopctlError):
+    """Several errors in files found in one pass, reported together."""
 
-    def __init__(self, errors: list[RuleError]):
+    def __init__(self, errors: list[SourceError]):
         super().__init__(f"{len(errors)} error(s)")
         self.errors = errors
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+class RuleErrors(SourceErrors):
+    """Several rule errors found in one pass, reported together."""
+
+    errors: list[RuleError]  # type: ignore[assignment]
+
+
+class ConfigErrors(SourceErrors):
+    """Every error of a config file, found in one pass."""
+
+    errors: list[ConfigError]  # type: ignore[assignment]

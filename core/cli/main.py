@@ -7,7 +7,8 @@ import importlib
 import click
 
 from shopctl.cli.options import config_option
-from shopctl.errors import ShopctlError, SourceError
+from shopctl.diagnostics import render_error
+from shopctl.errors import ShopctlError
 
 # Each module defines `commands`, a list of click commands added to the group.
 COMMAND_MODULES = (
@@ -30,7 +31,7 @@ class ShopctlGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ShopctlError as exc:
-            click.echo(str(exc) if isinstance(exc, SourceError) else f"error: {exc}", err=True)
+            click.echo(render_error(exc), err=True)
             ctx.exit(exc.exit_code)
 
 
