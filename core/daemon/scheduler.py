@@ -98,10 +98,14 @@ class RuleScheduler:
         return changed, gone
 
     def _baseline(self, name: str, now: datetime) -> datetime:
-        # A rule that never ran starts afresh: its current slot (within grace) is due,
-        # and nothing before it counts as missed.
+        # A rule that never ran starts afresh, nothing before counts as missed. An
+        # `every` rule serves its current interval at once; `at` and cron rules wait
+        # for their next time of day.
         last = run_records.last_handled(self.engine, name)
-        return last if last is not None else now - grace(self.schedule(name))
+        if last is not None:
+            return last
+        schedule = self.schedule(name)
+        return now - grace(schedule) if schedule.every else now
 
     def schedule(self, name: str) -> Schedule:
         """The schedule of a scheduled rule."""
