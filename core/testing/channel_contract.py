@@ -37,6 +37,10 @@ class ChannelContract:
     # Where the contract message goes; empty sends to the channel's own recipients.
     recipients: ClassVar[tuple[str, ...]] = ()
 
+    def message(self) -> Message:
+        """The message the contract sends: Chinese text and HTML, to `recipients`."""
+        return replace(CONTRACT_MESSAGE, recipients=self.recipients)
+
     @pytest.fixture
     def channel_settings(self) -> dict[str, Any]:
         """Settings under which send() succeeds; override to point at your test server."""
@@ -82,8 +86,7 @@ class ChannelContract:
         self, make_channel: Any, channel_settings: dict[str, Any]
     ) -> None:
         """A message in Chinese with text and HTML goes out and a Delivery comes back."""
-        message = replace(CONTRACT_MESSAGE, recipients=self.recipients)
-        delivery = make_channel(channel_settings).send(message)
+        delivery = make_channel(channel_settings).send(self.message())
         assert isinstance(delivery, Delivery)
 
     def test_unreachable_provider_is_transient(
@@ -91,14 +94,14 @@ class ChannelContract:
     ) -> None:
         """A provider that cannot be reached raises TransientError (worth retrying)."""
         with pytest.raises(TransientError):
-            make_channel(unreachable_settings).send(CONTRACT_MESSAGE)
+            make_channel(unreachable_settings).send(self.message())
 
     def test_rejection_is_permanent(
         self, make_channel: Any, rejecting_settings: dict[str, Any]
     ) -> None:
         """A provider's refusal raises PermanentError, without the secrets in its text."""
         with pytest.raises(PermanentError) as failure:
-            make_channel(rejecting_settings).send(CONTRACT_MESSAGE)
+            make_channel(rejecting_settings).send(self.message())
         secret_names = {s.name for s in self.channel_class.settings if s.secret}
         for name in secret_names:
             value = rejecting_settings.get(name)
