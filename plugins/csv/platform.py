@@ -116,7 +116,7 @@ class CsvPlatform(Platform):
                         record[column] = parse_date(text)
                     else:
                         record[column] = parse_cell(text, types[column], self.zone)
-                except (CellError, ValueError) as exc:
+                except CellError as exc:
                     record[column] = text  # sync rejects the row and names the field
                     problems.append(f"column {column}: {exc}")
             if problems:

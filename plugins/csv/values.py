@@ -95,8 +95,11 @@ def parse_timestamp(cell: str, zone: tzinfo) -> datetime:
 
 
 def parse_date(cell: str) -> date:
-    """The date of a daily metrics row: `2026-03-01`."""
-    return date.fromisoformat(cell.strip()[:10])
+    """The date of a daily metrics row: `2026-03-01`. Raises CellError."""
+    try:
+        return date.fromisoformat(cell.strip()[:10])
+    except ValueError:
+        raise CellError(f"expected a date (YYYY-MM-DD), got {_preview(cell.strip())}") from None
 
 
 def parse_list(cell: str, type_: Type) -> list[Any]:
