@@ -83,19 +83,20 @@ def apply_guards(
         return result
     zone = project.config.timezone
     now = ctx.now
-    cooled = cooling(conn, rule.name, rule.on, now - rule.cooldown) if rule.cooldown else {}
+    cooldown = rule.cooldown or defaults.cooldown
+    cooled = cooling(conn, rule.name, rule.on, now - cooldown) if cooldown else {}
     facing = any(a.spec.customer_facing for a in compiled.actions)
     contacts = _contacts(project, conn, compiled, matched) if facing else {}
     caps = ContactCaps(project, conn, now) if facing else None
     quiet = rule.quiet_hours or defaults.quiet_hours
     quiet_end = quiet_until(quiet, now, zone) if quiet and facing else None
     limit = rule.limit if rule.limit is not None else defaults.limit
-    period = period_of(rule, now, slot)
+    period = period_of(cooldown, now, slot)
     acted = 0
     for match in matched:
         last = cooled.get((match.account, match.id))
         if last is not None:
-            until = (last + rule.cooldown).astimezone(zone)  # type: ignore[operator]
+            until = (last + cooldown).astimezone(zone)  # type: ignore[operator]
             result.skipped.append(
                 Skip(match.account, match.id, f"cooldown until {until:%Y-%m-%d %H:%M}")
             )

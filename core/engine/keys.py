@@ -18,17 +18,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopctl.registry import ActionSpec
-from shopctl.rules.model import Rule
 from shopctl.types import Type
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def period_of(rule: Rule, at: datetime, slot: str | None = None) -> str:
-    """The period a run of `rule` at `at` (in `slot`) acts in; see the module docstring."""
-    if rule.cooldown:
-        bucket = (at - EPOCH) // rule.cooldown
-        return f"cooldown:{rule.cooldown.total_seconds():g}s:{bucket}"
+def period_of(cooldown: timedelta | None, at: datetime, slot: str | None = None) -> str:
+    """The period a run at `at` (in `slot`) with `cooldown` acts in; see the module docstring."""
+    if cooldown:
+        bucket = (at - EPOCH) // cooldown
+        return f"cooldown:{cooldown.total_seconds():g}s:{bucket}"
     if slot is not None:
         return f"slot:{slot}"
     return f"at:{at.astimezone(UTC).isoformat()}"
