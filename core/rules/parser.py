@@ -113,7 +113,7 @@ def _syntax_error(exc: UnexpectedInput, source: SourceText) -> RuleError:
         token = exc.token  # type: ignore[attr-defined]
         offset = len(text) if token.type == "$END" else token.start_pos
     offset = len(text) if offset is None else offset
-    message, length = describe_unexpected(exc, text, offset, lark_parser())
+    message, offset, length = describe_unexpected(exc, text, offset, lark_parser())
     return RuleError(message, source.position(offset), length)
 
 

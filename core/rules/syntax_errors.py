@@ -29,15 +29,27 @@ _LAST_TOKEN = re.compile(r"""("[^"]*"|'[^']*'|[\w.%]+|==|!=|<=|>=|\S)\s*$""")
 
 def describe_unexpected(
     exc: UnexpectedInput, text: str, offset: int, parser: Lark
-) -> tuple[str, int]:
-    """The message for a parse failure at `offset`, and how many characters it spans."""
-    before = _previous_token(text, offset)
+) -> tuple[str, int, int]:
+    """The message for a parse failure at `offset`, where it is, and how many
+    characters it spans."""
+    before, before_at = _previous_token(text, offset)
     after = f" after '{before}'" if before else ""
     if isinstance(exc, UnexpectedCharacters):
-        return _bad_character(exc.char, after), 1
+        return _bad_character(exc.char, after), offset, 1
     token = exc.token  # type: ignore[attr-defined]
     expected = set(exc.expected)  # type: ignore[attr-defined]
     found = None if token.type == "$END" else str(token)
+    if before in CLAUSES and before != "tags" and "OR" in expected:
+        # `when a and` followed by the next clause: its keyword was read as a name.
+        earlier, _ = _previous_token(text, before_at)
+        return f"expected a value after '{earlier}', before '{before}'", before_at, len(before)
+    message, length = _describe_token(found, token.type, expected, after, parser)
+    return message, offset, length
+
+
+def _describe_token(
+    found: str | None, kind: str, expected: set[str], after: str, parser: Lark
+) -> tuple[str, int]:
     if found is None:
         if expected >= _VALUE_START:
             return f"expected a value{after}", 1
@@ -51,7 +63,7 @@ def describe_unexpected(
         return "only field names can be dotted (customer.tier)", 1
     if "OR" in expected:
         return f"unexpected '{quoted}'{after}; expected an operator (==, <, and, or, …)", len(found)
-    if token.type == "NAME" and expected & {c.upper() for c in CLAUSES}:
+    if kind == "NAME" and expected & {c.upper() for c in CLAUSES}:
         hint = did_you_mean(found, CLAUSES) or f"; clauses are: {', '.join(CLAUSES)}"
         return f"unknown clause '{quoted}'{hint}", len(found)
     return f"unexpected '{quoted}'; expected {_expected(expected, parser)}", len(found)
@@ -87,9 +99,10 @@ def _terminal(name: str, parser: Lark) -> str:
     return f"'{pattern.value}'" if isinstance(pattern, PatternStr) else name.lower()
 
 
-def _previous_token(text: str, offset: int) -> str:
+def _previous_token(text: str, offset: int) -> tuple[str, int]:
+    """The token before `offset` and where it starts."""
     match = _LAST_TOKEN.search(text[:offset])
-    return _shorten(match.group(1)) if match else ""
+    return (_shorten(match.group(1)), match.start(1)) if match else ("", 0)
 
 
 def _shorten(text: str) -> str:
