@@ -104,6 +104,10 @@ class ExpressionChecker:
         return Checked("literal", LITERAL_TYPES[node.kind], node, value=node.value)
 
     def _listliteral(self, node: ListLiteral) -> Checked | None:
+        self.fail(node, 'a list can only follow `in` or `not in`, as in region in ["新疆", "西藏"]')
+        return None
+
+    def _list(self, node: ListLiteral) -> Checked | None:
         items = [self.check(item) for item in node.items]
         if None in items:
             return None
@@ -175,7 +179,9 @@ class ExpressionChecker:
         return Checked("binary", result, node, (left, right), op=node.op)
 
     def _compare(self, node: Compare) -> Checked | None:
-        left, right = self.check(node.left), self.check(node.right)
+        left = self.check(node.left)
+        listed = node.op in ("in", "not_in") and isinstance(node.right, ListLiteral)
+        right = self._list(node.right) if listed else self.check(node.right)  # type: ignore[arg-type]
         if left is None or right is None:
             return None
         if node.op in ("in", "not_in"):
@@ -217,11 +223,10 @@ class ExpressionChecker:
         if item.type is Type.NULL:
             self.fail(item.node, "null is never in a list; write `is null` instead")
             return None
-        members = group.args if group.kind == "list" else ()
-        element = Checked("literal", group.type.element, group.node)
-        targets = [m for m in members if m.type is not Type.NULL] or [element]
-        if group.kind == "list" and not members:
-            targets = []
+        if group.kind == "list":
+            targets = [m for m in group.args if m.type is not Type.NULL]
+        else:
+            targets = [Checked("literal", group.type.element, group.node)]
         if all(self._comparable(node, item, t, ordered=False) for t in targets):
             kind = "in" if group.kind == "list" else "member"
             return Checked("compare", Type.BOOLEAN, node, (item, group), op=kind, value=op)

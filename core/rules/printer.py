@@ -7,6 +7,7 @@ gives the same text however the rule was laid out in its file.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from shopctl.rules.ast import (
     Between,
@@ -98,6 +99,10 @@ def _literal(expr: Literal) -> str:
         return "null"
     if expr.kind == "duration":
         return duration_text(expr.value)
+    if isinstance(expr.value, float):
+        # Positional notation: the language has no exponents (1e-09 -> 0.000000001).
+        text = format(Decimal(repr(expr.value)), "f")
+        return text if "." in text else text + ".0"
     return repr(expr.value)
 
 

@@ -29,7 +29,6 @@ from sqlalchemy import (
     collate,
     exists,
     extract,
-    false,
     func,
     literal,
     not_,
@@ -196,12 +195,12 @@ def _membership(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
     item = to_sql(item_node, binding)
     if node.op == "in":
         if not group.args:
-            return false()
+            return cast(literal(False), Boolean)
         terms = [null() if m.type is Type.NULL else item == to_sql(m, binding) for m in group.args]
         return or_(*terms)
     column = to_sql(group, binding)
     if binding.dialect == "postgresql":
-        found = cast(column, JSONB).op("@>")(func.jsonb_build_array(item))
+        found = cast(column, JSONB).op("@>", is_comparison=True)(func.jsonb_build_array(item))
     else:
         each = func.json_each(column).table_valued("value")
         found = exists(select(literal(1)).select_from(each).where(each.c.value == item))

@@ -7,7 +7,7 @@ expressions both ways: as SQL through `TableBinding`, and as Python over fetched
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -173,7 +173,11 @@ class RuleStore:
     ) -> None:
         """Replace the contents with these rows (missing columns are null)."""
         with self.engine.begin() as conn:
-            for table, rows in ((self.metrics, metrics), (self.items, items), (self.persons, persons)):
+            for table, rows in (
+                (self.metrics, metrics),
+                (self.items, items),
+                (self.persons, persons),
+            ):
                 conn.execute(table.delete())
                 names = [c.name for c in table.columns]
                 if rows:
@@ -184,11 +188,18 @@ class RuleStore:
 
     def sql_values(self, compiled: CompiledRule, ctx: EvalContext) -> dict[str, bool | None]:
         """Each item's value of the pushed-down condition, computed by the database."""
-        condition = compiled.sql(TableBinding(self, ctx))
-        assert condition is not None, "nothing was pushed down"
-        query = select(self.items.c.id, condition.label("v")).select_from(self._from())
+        values = self.sql_column(compiled.sql, ctx)
+        return {i: None if v is None else bool(v) for i, v in values.items()}
+
+    def sql_column(
+        self, build: Callable[[TableBinding], ColumnElement[Any] | None], ctx: EvalContext
+    ) -> dict[str, Any]:
+        """Each item's value of the SQL expression `build` makes, as the database gives it."""
+        expression = build(TableBinding(self, ctx))
+        assert expression is not None, "nothing was pushed down"
+        query = select(self.items.c.id, expression.label("v")).select_from(self._from())
         with self.engine.connect() as conn:
-            return {r.id: None if r.v is None else bool(r.v) for r in conn.execute(query)}
+            return {r.id: r.v for r in conn.execute(query)}
 
     def matching(self, compiled: CompiledRule, ctx: EvalContext) -> set[str]:
         """Ids matched as the evaluator does it: SQL filter, then the residual."""
