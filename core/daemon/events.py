@@ -22,6 +22,8 @@ def render(value: Any) -> str:
     """A field value as it appears in a log line; quoted when it has spaces."""
     if isinstance(value, datetime):
         value = value.astimezone(UTC).isoformat(timespec="seconds")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        value = ",".join(str(item) for item in value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if not text or any(ch in text for ch in ' ="\n\t'):
         return json.dumps(text, ensure_ascii=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from shopctl.daemon.events import event
 from shopctl.daemon.scheduler import RunResult
 
 if TYPE_CHECKING:
@@ -23,9 +25,19 @@ class EnginePipeline:
         self.call_timeout = call_timeout
 
     def run(self, compiled: CompiledRule, slot: str, stop: threading.Event) -> RunResult:
-        """One scheduled run; `taken` when the slot already has a run."""
+        """Sync the rule's entity type, then run it for `slot`; `taken` when the slot
+        already has a run."""
         from shopctl.engine.runs import SlotTaken, run_rule
+        from shopctl.engine.sync import sync
 
+        rule = compiled.rule
+        try:
+            synced = sync(self.project, account=rule.account, entity_type=rule.on)
+            failures = [str(f) for f in synced.failures]
+        except Exception as exc:  # act on what the store has; say the data may be stale
+            failures = [f"{type(exc).__name__}: {exc}"]
+        if failures:
+            event("sync.failed", logging.WARNING, rule=rule.name, errors=failures)
         report = run_rule(
             self.project, compiled, slot=slot, trigger="schedule", stop=stop, owner=self.owner
         )

@@ -16,19 +16,6 @@ from typing import Any
 
 from shopctl.rules.compiled import CompiledRule
 
-RULE_SUFFIXES = (".yaml", ".yml", ".rules")
-
-
-def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """The rule files named by `paths`: files as given, folders searched for rule files."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES)
-        elif path.exists():
-            found.append(path)
-    return found
-
 
 def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
     """A digest of each file's content, so an edit within one mtime tick is still seen."""

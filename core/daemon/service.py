@@ -27,7 +27,7 @@ from shopctl.daemon.events import event
 from shopctl.daemon.heartbeat import Heartbeat, daemon_owner, read_beat
 from shopctl.daemon.lock import DaemonRunning, store_lock
 from shopctl.daemon.pipeline import EnginePipeline
-from shopctl.daemon.reload import Watcher, merge, rule_files
+from shopctl.daemon.reload import Watcher, merge
 from shopctl.daemon.scheduler import Pipeline, RuleScheduler
 from shopctl.daemon.slots import trigger_for
 from shopctl.errors import ShopctlError
@@ -256,8 +256,10 @@ class Daemon:
         return job
 
     def _watched_files(self) -> list[Path]:
+        from shopctl.rules.loader import rule_files
+
         config = self.project.config
-        return [config.path, *rule_files(config.rules)]
+        return [config.path, *rule_files(config.rules)[0]]
 
     def _handle_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -275,4 +277,5 @@ def describe_holder(project: Project) -> str:
     beat = read_beat(project.engine)
     if beat is None:
         return "unknown holder (no heartbeat yet)"
-    return f"host {beat.host}, pid {beat.pid}, last heartbeat {beat.beat_at.isoformat()}"
+    when = beat.beat_at.isoformat(timespec="seconds")
+    return f"host {beat.host}, pid {beat.pid}, last heartbeat {when}"

@@ -62,7 +62,7 @@ def _daemon(project: Project, now: datetime) -> dict[str, Any] | None:
         "state": "alive" if alive else "stopped" if stopped else "stale",
         "started_at": _local(beat.started_at, zone),
         "beat_at": _local(beat.beat_at, zone),
-        "seconds_since_beat": round((now - beat.beat_at).total_seconds(), 1),
+        "seconds_since_beat": max(0.0, round((now - beat.beat_at).total_seconds(), 1)),
         "rules": beat.info.get("rules"),
         "version": beat.info.get("version"),
     }
