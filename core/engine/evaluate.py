@@ -295,7 +295,7 @@ class RuleQuery:
             return []
         from shopctl.rules.compiler import compile_expression
 
-        parts = [compile_expression(t, self.entity_type, self.registry) for t in terms]
+        parts = [compile_expression(t, self.entity_type.name, self.registry) for t in terms]
 
         def almost(binding: StoreBinding) -> ColumnElement[bool]:
             pushed = [p.sql(binding) for p in parts]

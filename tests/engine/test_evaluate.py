@@ -1,0 +1,263 @@
+"""Evaluating rules in the store: one query per rule, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, insert
+from sqlalchemy.engine import Engine
+
+from shopctl.engine.evaluate import Evaluation, conjuncts, evaluate
+from shopctl.plugins import load_plugins
+from shopctl.registry import Registry
+from shopctl.rules.compiled import EvalContext
+from shopctl.rules.compiler import compile_expression
+from shopctl.rules.parser import parse_expression
+from shopctl.store.engine import open_store
+from shopctl.store.entities import EntityTables
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, today is 2026-03-10
+TODAY = date(2026, 3, 10)
+
+
+def at(moment: datetime) -> EvalContext:
+    """Evaluate as of `moment` in the shop's zone."""
+    return EvalContext(moment, ZONE)
+
+
+def days_of(first: date, last: date) -> list[date]:
+    """Every date from `first` to `last`, inclusive."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class Shop:
+    """A small store with two accounts, and a way to ask it questions."""
+
+    def __init__(self, engine: Engine, registry: Registry):
+        self.engine = engine
+        self.registry = registry
+
+    def ask(self, on: str, condition: str, ctx: EvalContext | None = None, **kw) -> Evaluation:
+        """Compile `condition` for `on` and evaluate it."""
+        compiled = compile_expression(parse_expression(condition), on, self.registry)
+        return evaluate(self.engine, compiled, ctx or at(NOW), registry=self.registry, **kw)
+
+    def ids(self, on: str, condition: str, ctx: EvalContext | None = None, **kw) -> list[str]:
+        """The sorted ids of the entities matching `condition`."""
+        return sorted(m.id for m in self.ask(on, condition, ctx, **kw).matched)
+
+
+def fill(engine: Engine, tables: EntityTables) -> None:
+    """Ad groups with and without spend, customers with nulls and CJK, orders."""
+    last_week = days_of(TODAY - timedelta(days=6), TODAY)
+    daily = [  # (id, spend per day, revenue per day) over the 7 days ending today
+        ("low", 100.0, 100.0),  # ROI 1
+        ("good", 50.0, 150.0),  # ROI 3
+        ("free", 0.0, 50.0),  # no spend: ROI unknown
+    ]
+    metrics = [
+        {"_account": "shop", "id": gid, "date": d, "spend": spend, "revenue": revenue}
+        for gid, spend, revenue in daily
+        for d in last_week
+    ]
+    # A day just outside the 7-day window: it must not count.
+    metrics.append(
+        {
+            "_account": "shop",
+            "id": "good",
+            "date": TODAY - timedelta(days=7),
+            "spend": 1e6,
+            "revenue": 0.0,
+        }
+    )
+    # Spend on the last day only: it enters a 1-day window at local midnight.
+    metrics.append({"_account": "shop", "id": "late", "date": TODAY, "spend": 5.0, "revenue": 50.0})
+    metrics.append({"_account": "other", "id": "low", "date": TODAY, "spend": 10.0, "revenue": 1.0})
+    groups = [
+        {"_account": "shop", "id": gid, "name": gid, "status": "active"}
+        for gid in ("low", "good", "free", "idle", "late")  # idle: no metrics at all
+    ]
+    groups.append({"_account": "other", "id": "low", "name": "low", "status": "active"})
+    customers = [
+        {
+            "_account": "shop",
+            "id": "c1",
+            "name": "Ann",
+            "tier": "gold",
+            "region": "上海",
+            "last_order_at": NOW - timedelta(days=30),
+        },
+        {
+            "_account": "shop",
+            "id": "c2",
+            "name": "Bob",
+            "tier": None,
+            "region": "西藏",
+            "last_order_at": NOW - timedelta(days=30) + timedelta(seconds=1),
+        },
+        {
+            "_account": "shop",
+            "id": "c3",
+            "name": "张三",
+            "tier": "platinum",
+            "region": "新疆",
+            "last_order_at": None,
+        },
+    ]
+    orders = [
+        {"_account": "shop", "id": "o1", "customer_id": "c1", "status": "paid", "total": 10.0},
+        {"_account": "shop", "id": "o2", "customer_id": "c2", "status": "paid", "total": 20.0},
+        {"_account": "shop", "id": "o3", "customer_id": "gone", "status": "paid", "total": 30.0},
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(tables.metrics("ad_group")), metrics)
+        conn.execute(insert(tables.entity("ad_group")), groups)
+        conn.execute(insert(tables.entity("customer")), customers)
+        conn.execute(insert(tables.entity("order")), orders)
+
+
+@pytest.fixture
+def shop(store_url: str) -> Iterator[Shop]:
+    """The small store on SQLite, and on PostgreSQL when one is configured."""
+    registry = load_plugins(allowed=set()).registry
+    engine = open_store(store_url, registry)
+    fill(engine, EntityTables(registry))
+    yield Shop(engine, registry)
+    engine.dispose()
+
+
+def test_fields_of_the_target_entity(shop: Shop) -> None:
+    assert shop.ids("order", "total >= 20") == ["o2", "o3"]
+
+
+def test_a_related_entity_is_joined_once(shop: Shop) -> None:
+    assert shop.ids("order", 'customer.tier == "gold"') == ["o1"]
+    # A missing customer and a customer without a tier are both null.
+    assert shop.ids("order", "customer.tier is null") == ["o2", "o3"]
+    found = shop.ask("order", 'customer.tier == "gold" or customer.name == "Bob"')
+    assert sorted(m.id for m in found.matched) == ["o1", "o2"]
+    assert found.matched[0].row.keys() >= {"customer.tier", "customer.name"}
+
+
+def test_a_null_field_is_unknown_not_unequal(shop: Shop) -> None:
+    assert shop.ids("customer", 'tier != "platinum"') == ["c1"]
+    assert shop.ids("customer", "tier is null") == ["c2"]
+
+
+def test_cjk_text_compares_and_selects(shop: Shop) -> None:
+    assert shop.ids("customer", 'region in ["新疆", "西藏"]') == ["c2", "c3"]
+    assert shop.ids("customer", 'name == "张三"') == ["c3"]
+
+
+def test_roi_with_no_spend_matches_neither_way(shop: Shop) -> None:
+    assert shop.ids("ad_group", "roi(7d) < 2", account="shop") == ["low"]
+    assert shop.ids("ad_group", "not (roi(7d) >= 2)", account="shop") == ["low"]
+    assert shop.ids("ad_group", "roi(7d) is null") == ["free", "idle"]
+
+
+def test_window_sums_cover_whole_local_days_ending_today(shop: Shop) -> None:
+    found = shop.ask("ad_group", "spend(7d) >= 700", account="shop")
+    assert [(m.id, m.row["sum:spend:7"]) for m in found.matched] == [("low", 700.0)]
+    # Eight days reach the big spend of the day before the 7-day window.
+    assert shop.ids("ad_group", "spend(8d) > 1000", account="shop") == ["good"]
+    # No metric rows: the sum is 0, the average unknown.
+    assert "idle" in shop.ids("ad_group", "spend(7d) == 0")
+    assert "idle" in shop.ids("ad_group", "avg(spend, 7d) is null")
+
+
+def test_today_turns_at_local_midnight(shop: Shop) -> None:
+    midnight = datetime(2026, 3, 10, tzinfo=ZONE)
+    # At 23:59:59 on the 9th, "today" is the 9th: the 10th's spend is not in 1d.
+    before = at(midnight - timedelta(seconds=1))
+    assert shop.ids("ad_group", "spend(1d) > 0", before, account="shop") == ["good", "low"]
+    assert shop.ids("ad_group", "spend(1d) > 0", at(midnight), account="shop") == [
+        "good",
+        "late",
+        "low",
+    ]
+
+
+def test_days_since_counts_exact_hours_from_now(shop: Shop) -> None:
+    assert shop.ids("customer", "days_since(last_order_at) >= 30") == ["c1"]
+    later = at(NOW + timedelta(seconds=1))
+    assert shop.ids("customer", "days_since(last_order_at) >= 30", later) == ["c1", "c2"]
+
+
+def test_residual_conditions_run_on_the_fetched_rows(shop: Shop) -> None:
+    assert shop.ids("customer", 'name matches "^张"') == ["c3"]
+    assert shop.ids("customer", 'tier is not null and name matches "(?i)^a"') == ["c1"]
+
+
+def test_account_restriction_and_total_in_scope(shop: Shop) -> None:
+    everywhere = shop.ask("ad_group", "roi(7d) < 2")
+    assert sorted((m.account, m.id) for m in everywhere.matched) == [
+        ("other", "low"),
+        ("shop", "low"),
+    ]
+    assert everywhere.total == 6
+    other = shop.ask("ad_group", "roi(7d) < 2", account="other")
+    assert [(m.account, m.id, m.row["sum:spend:7"]) for m in other.matched] == [
+        ("other", "low", 10.0)
+    ]
+    assert other.total == 1
+
+
+def test_total_is_counted_when_nothing_matches(shop: Shop) -> None:
+    found = shop.ask("customer", 'name == "nobody"')
+    assert (found.matched, found.total) == ([], 3)
+
+
+def test_ids_narrow_the_matches_but_not_the_total(shop: Shop) -> None:
+    found = shop.ask("ad_group", 'status == "active"', account="shop", ids=["good", "nope"])
+    assert ([m.id for m in found.matched], found.total) == (["good"], 5)
+
+
+def test_one_sql_statement_per_rule(shop: Shop) -> None:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(shop.engine, "before_cursor_execute", record)
+    try:
+        found = shop.ask(
+            "order", 'customer.tier == "gold" and total > 1 and customer.name matches "A"'
+        )
+        shop.ask("ad_group", "roi(7d) < 2 and ctr(7d) is null and spend(30d) > 0")
+    finally:
+        event.remove(shop.engine, "before_cursor_execute", record)
+    assert [m.id for m in found.matched] == ["o1"]
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+
+
+def test_near_misses_failed_one_term_only(shop: Shop) -> None:
+    found = shop.ask(
+        "ad_group", 'status == "active" and spend(7d) >= 100 and roi(7d) < 2', near_misses=5
+    )
+    assert sorted((m.account, m.id) for m in found.matched) == [("shop", "low")]
+    # good fails only the ROI term, other's low only the spend; the rest fail two.
+    assert sorted((m.account, m.id) for m in found.near_misses) == [
+        ("other", "low"),
+        ("shop", "good"),
+    ]
+
+
+def test_near_misses_include_rows_the_residual_turned_down(shop: Shop) -> None:
+    found = shop.ask("customer", 'tier is not null and name matches "^B"', near_misses=3)
+    assert found.matched == []
+    # c1 and c3 have a tier but the wrong name; c2 the right name but no tier.
+    assert sorted(m.id for m in found.near_misses) == ["c1", "c2", "c3"]
+
+
+def test_no_near_misses_unless_asked(shop: Shop) -> None:
+    assert shop.ask("ad_group", 'status == "active" and roi(7d) < 2').near_misses == []
+
+
+def test_conjuncts_flatten_an_and_chain() -> None:
+    expr = parse_expression("a > 1 and (b > 2 and c > 3) or d > 4")
+    assert len(conjuncts(expr)) == 1
+    assert len(conjuncts(parse_expression("a > 1 and (b > 2 and c > 3)"))) == 3
