@@ -127,8 +127,10 @@ class ExpressionChecker:
             relation = entity.relation(part)
             if relation is None:
                 hint = did_you_mean(part, [r.name for r in entity.relations])
-                what = "a field, not a related entity" if entity.field(part) else "unknown"
-                self.fail(node, f"`{part}` is {what} on {entity.name}{hint}")
+                if entity.field(part):
+                    self.fail(node, f"`{part}` is a field of {entity.name}, not a related entity")
+                else:
+                    self.fail(node, f"unknown related entity `{part}` on {entity.name}{hint}")
                 return None
             entity = self.registry.entity_type(relation.target)
         last = node.parts[-1]
@@ -142,8 +144,9 @@ class ExpressionChecker:
         elif len(node.parts) == 1 and entity.derived_metric(last):
             self.fail(node, f"`{last}` is a metric over a window: call it as {last}(7d)")
         else:
-            known = [f.name for f in entity.fields] + [r.name for r in entity.relations]
-            hint = did_you_mean(last, known)
+            prefix = ".".join((*node.parts[:-1], ""))
+            known = [prefix + f.name for f in entity.fields]
+            hint = did_you_mean(node.dotted, known + [r.name for r in entity.relations])
             self.fail(node, f"unknown field `{node.dotted}` on {entity.name}{hint}")
         return None
 
