@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from shopctl import FrozenClock, Message, PermanentError, PluginContext
-from shopctl.testing.contract import ChannelContract
 from shopctl_plugins.console import ConsoleChannel
 
 
@@ -53,19 +52,3 @@ def test_only_a_console_configured_with_an_address_reaches_customers(tmp_path) -
     assert ConsoleChannel.address is None
     assert console(tmp_path).address is None
     assert console(tmp_path, "sms", address="phone").address == "phone"
-
-
-class TestConsoleContract(ChannelContract):
-    """The contract every channel plugin passes."""
-
-    channel_class = ConsoleChannel
-
-    @pytest.fixture
-    def channel_settings(self, tmp_path: Path) -> dict[str, Any]:
-        """Lines go to a file in the test's folder."""
-        return {"file": str(tmp_path / "contract.log")}
-
-    @pytest.fixture
-    def rejecting_settings(self, tmp_path: Path) -> dict[str, Any]:
-        """A folder where the file should be: the channel can never write there."""
-        return {"file": str(tmp_path)}

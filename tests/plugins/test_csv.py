@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from shopctl import ActionRequest, FrozenClock, PermanentError, PluginContext, Type
-from shopctl.testing.contract import PlatformContract
 from shopctl_plugins.csv import CsvPlatform
 from shopctl_plugins.csv.values import infer_type, parse_cell
 
@@ -22,12 +21,12 @@ Make = Callable[..., CsvPlatform]
 
 @pytest.fixture
 def make(tmp_path: Path) -> Make:
-    """Open a csv account on a copy of a data folder inside a fresh project folder."""
+    """Open a csv account on a copy of the exports in data/ inside a fresh project folder."""
 
-    def open_account(folder: str = "csv_shop", **settings: Any) -> CsvPlatform:
+    def open_account(**settings: Any) -> CsvPlatform:
         target = tmp_path / "exports"
         if not target.exists():
-            shutil.copytree(DATA / folder, target)
+            shutil.copytree(DATA / "csv_shop", target)
         state = tmp_path / ".shopctl"
         state.mkdir(exist_ok=True)
         context = PluginContext(FrozenClock(datetime(2026, 3, 2, tzinfo=UTC)), state)
@@ -255,15 +254,3 @@ def test_bad_arguments_fail_permanently_and_write_nothing(make, tmp_path) -> Non
     with pytest.raises(PermanentError, match="bid must be a number greater than 0"):
         platform.perform(request(platform, "set_bid", "AG1", "k", bid=-1))
     assert not (tmp_path / "exports" / "out" / "ad_group-set_bid.csv").exists()
-
-
-class TestCsvContract(PlatformContract):
-    """The contract every platform plugin passes, on a folder without malformed rows."""
-
-    platform_class = CsvPlatform
-
-    @pytest.fixture
-    def platform_settings(self, tmp_path: Path) -> dict[str, Any]:
-        """A copy of the clean folder, so bulk-edit files land in the test's folder."""
-        shutil.copytree(DATA / "csv_clean", tmp_path / "csv_clean")
-        return {"path": str(tmp_path / "csv_clean")}

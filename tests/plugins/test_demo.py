@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from shopctl import ActionRequest, FrozenClock, PermanentError, PluginContext
-from shopctl.testing.contract import PlatformContract
 from shopctl_plugins.demo import DemoPlatform
 from shopctl_plugins.demo.generate import category_of
 from shopctl_plugins.demo.titles import TITLE_LIMIT, refresh_title, title_width
@@ -337,17 +336,3 @@ def test_the_clock_at_first_use_anchors_the_shop(tmp_path) -> None:
     assert max(days) == date(2026, 6, 1)
     newest = max(o["created_at"] for o in platform.fetch("order", None))
     assert newest <= later.now()
-
-
-class TestDemoContract(PlatformContract):
-    """The contract every platform plugin passes."""
-
-    platform_class = DemoPlatform
-    settings: ClassVar[dict[str, Any]] = {"seed": 42, "scale": 0.1}
-    action_args: ClassVar[dict[str, dict[str, Any]]] = {
-        "set_bid": {"bid": 1.2},
-        "set_budget": {"amount": 120},
-        "set_price": {"price": 99},
-        "send_coupon": {"amount": 20, "expires": timedelta(days=7)},
-        "reply_review": {"text": "谢谢您的评价"},
-    }
