@@ -290,15 +290,21 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
+def acting_store(store_url: str) -> str:
+    """The store the acting tests run on: both databases unless a module narrows it."""
+    return store_url
+
+
+@pytest.fixture
 def acting_project(
-    store_url: str, tmp_path: Path, clock: FrozenClock, counting_shop: CountingShop
+    acting_store: str, tmp_path: Path, clock: FrozenClock, counting_shop: CountingShop
 ) -> Iterator[Callable[..., Project]]:
     """Build (and sync) a project with the counting platform as account `shop`."""
     opened: list[Project] = []
 
     def factory(plugin: str = "counting", **overrides: Any) -> Project:
         data: dict[str, Any] = {
-            "store": store_url,
+            "store": acting_store,
             "timezone": "Asia/Shanghai",
             "accounts": {"shop": {"plugin": plugin, "shop": "main"}},
             "channels": {"ops": {"plugin": "memo"}, "mail": {"plugin": "memo"}},

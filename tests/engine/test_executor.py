@@ -4,6 +4,8 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from shopctl import AmbiguousError, FrozenClock, Message, PermanentError, TransientError
 from shopctl.engine import ledger
 from shopctl.engine.executor import execute_pending
@@ -11,6 +13,14 @@ from shopctl.engine.keys import intent_key
 from shopctl.project import Project
 
 LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+def acting_store(sqlite_url: str) -> str:
+    """The executor's SQL is the ledger's, tested on both databases in test_ledger.py."""
+    return sqlite_url
+
+
 Outbox = list[tuple[str, Message]]
 
 
