@@ -19,6 +19,11 @@ from shopctl.rules.source_text import SourceText, normalize
 from shopctl.rules.yaml_scalars import scalar_points
 
 MAX_DEPTH = 32  # rule and config files are a few levels deep
+# The plain data types; a tag asking for anything else (!!python/…) is refused.
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp",
+                                        "seq", "map")
+)  # fmt: skip
 
 
 @dataclass
@@ -150,6 +155,8 @@ class _Builder:
         """The YamlValue of `node` and everything under it."""
         where = _position(self.path, node.start_mark)
         length = max(1, node.end_mark.index - node.start_mark.index)
+        if node.tag not in _STANDARD_TAGS:
+            self.errors.append(self.error(f"the YAML tag {node.tag[:60]} is not allowed", where))
         if isinstance(node, SequenceNode):
             result = YamlValue([self.build(item) for item in node.value], where, length)
         elif isinstance(node, MappingNode):
@@ -185,10 +192,9 @@ class _Builder:
         try:
             value = self.loader.construct_object(node)
         except Exception:  # whatever PyYAML fails on here is the file's fault, not ours
-            message = f"cannot read the value '{node.value[:40]}'"
-            if not node.tag.startswith("tag:yaml.org,2002:"):
-                message = f"the YAML tag {node.tag[:40]} is not allowed"
-            self.errors.append(self.error(message, where, length))
+            if node.tag in _STANDARD_TAGS:  # else reported once, in build()
+                message = f"cannot read the value '{node.value[:40]}'"
+                self.errors.append(self.error(message, where, length))
             value = node.value
         points = scalar_points(self.text, node)
         if points is None:
