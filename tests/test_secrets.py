@@ -144,7 +144,7 @@ def test_no_secret_reaches_logs_output_errors_or_the_store(
     assert not leaks(caplog.text), "a log record holds a secret"
     assert not leaks((project / "notifications.log").read_text(encoding="utf-8"))
     stored = store_text(project / "shopctl.db")
-    assert "invalid credentials: ***" in stored  # the echoed token, masked on the intent
+    assert "invalid credentials: Bearer ***" in stored  # the echoed token, masked
     assert not leaks(stored), "the store holds a secret"
     raw = b"".join(p.read_bytes() for p in project.glob("shopctl.db*"))
     assert not [n for n, v in SECRETS.items() if v.encode() in raw], "the store file holds one"
