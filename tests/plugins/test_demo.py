@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,18 +16,28 @@ from shopctl_plugins.demo import DemoPlatform
 from shopctl_plugins.demo.generate import category_of
 from shopctl_plugins.demo.titles import TITLE_LIMIT, refresh_title, title_width
 
+FIRST_USE = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    """Monday 2026-03-02, 09:00 in Shanghai."""
-    return FrozenClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    """The clock at the shop's first use."""
+    return FrozenClock(FIRST_USE)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state folder of a shop generated once at FIRST_USE, copied by each test."""
+    state = tmp_path_factory.mktemp("generated")
+    DemoPlatform("shop", {"seed": 42}, PluginContext(FrozenClock(FIRST_USE), state)).state.close()
+    return state
 
 
 @pytest.fixture
-def context(tmp_path, clock: FrozenClock) -> PluginContext:
-    """A plugin context whose state folder sits in a fresh project folder."""
+def context(tmp_path: Path, clock: FrozenClock, generated: Path) -> PluginContext:
+    """A plugin context whose state folder, in a fresh project folder, holds the shop."""
     state = tmp_path / ".shopctl"
-    state.mkdir()
+    shutil.copytree(generated, state)
     return PluginContext(clock=clock, state_dir=state)
 
 
