@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import shopctl
@@ -36,6 +37,9 @@ from shopctl.project import Project
 # Lease owners of daemon executors start with this, so a new daemon knows which claims
 # belonged to a daemon that is gone.
 OWNER_PREFIX = "daemon:"
+# Rule runs and executor passes share one worker thread: an executor pass must not
+# claim the intents of a run in progress, and plugins need not be thread-safe.
+WORK = "work"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class Daemon:
         self.watcher = Watcher(self._watched_files)
         self._jobs = BackgroundScheduler(
             timezone=project.config.timezone,
+            executors={"default": ThreadPoolExecutor(4), WORK: ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._in_flight = 0
@@ -125,14 +130,14 @@ class Daemon:
         self.load_rules()
         every = {"seconds": self.settings.poll}
         self._add("beat", self.beat, "interval", seconds=self.settings.heartbeat)
-        self._add("sweep", self.rules.sweep, "interval", **every)
-        self._add("execute", self.execute_pending, "interval", **every)
+        self._add("sweep", self.rules.sweep, "interval", executor=WORK, **every)
+        self._add("execute", self.execute_pending, "interval", executor=WORK, **every)
         self._add("reload", self.reload, "interval", **every)
         self._add("dead_man", self.rules.check_dead_man, "interval", minutes=1)
         self._jobs.start()
         # Catch up at once rather than at the first sweep.
-        self._jobs.add_job(self._tracked(self.rules.sweep), id="catch_up")
-        self._jobs.add_job(self._tracked(self.execute_pending), id="recover")
+        self._jobs.add_job(self._tracked(self.rules.sweep), id="catch_up", executor=WORK)
+        self._jobs.add_job(self._tracked(self.execute_pending), id="recover", executor=WORK)
         event("daemon.started", owner=self.owner, rules=len(self.rules.rules))
 
     def shutdown(self) -> None:
@@ -173,7 +178,7 @@ class Daemon:
                 self._jobs.remove_job(f"rule:{name}")
         for name in changed:
             trigger = trigger_for(self.rules.schedule(name), self.rules.zone)
-            self._add(f"rule:{name}", lambda n=name: self.rules.fire(n), trigger)
+            self._add(f"rule:{name}", lambda n=name: self.rules.fire(n), trigger, executor=WORK)
         event("rules.loaded", scheduled=len(self.rules.rules), changed=sorted(changed))
 
     def reload(self) -> None:
