@@ -32,8 +32,9 @@ def parse_text_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleE
     rules: list[ParsedRule] = []
     errors: list[RuleError] = []
     head_end = starts[0] if starts else len(text)
-    if _code(text[:head_end]):
-        errors.append(_stray(source, head_end))
+    stray = _first_code(text[:head_end])
+    if stray is not None:
+        errors.append(RuleError("expected 'rule NAME' to start a rule", source.position(stray)))
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
         chunk = source.slice(start, end)
         try:
@@ -47,14 +48,15 @@ def parse_text_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleE
     return rules, errors
 
 
-def _code(text: str) -> bool:
-    """Whether text has anything but blanks and comments."""
-    return any(line.strip() and not line.strip().startswith("#") for line in text.splitlines())
-
-
-def _stray(source: SourceText, end: int) -> RuleError:
-    offset = next(i for i, c in enumerate(source.text[:end]) if not c.isspace())
-    return RuleError("expected 'rule NAME' to start a rule", source.position(offset))
+def _first_code(text: str) -> int | None:
+    """The offset of the first thing in `text` that is not blank or a comment."""
+    offset = 0
+    for line in text.split("\n"):
+        content = line.lstrip()
+        if content and not content.startswith("#"):
+            return offset + len(line) - len(content)
+        offset += len(line) + 1
+    return None
 
 
 def _rule(definition: Tree, source: SourceText) -> ParsedRule:
