@@ -28,6 +28,8 @@ from shopctl_plugins.demo.vocabulary import (
 
 HISTORY_DAYS = 60
 SIZES = {"product": 120, "ad_group": 60, "customer": 400}
+PRODUCT_METRICS = ("views", "visitors", "units_sold", "revenue", "add_to_cart")
+AD_GROUP_METRICS = ("impressions", "clicks", "spend", "revenue", "conversions")
 TIERS = ((10000, "platinum"), (3000, "gold"), (1000, "silver"), (0, "regular"))
 
 Row = dict[str, Any]
@@ -252,7 +254,14 @@ def _reviews(
 def daily_metrics(
     seed: int, entity_type: str, row: Row, profile: Row, day: date, active: bool
 ) -> Row:
-    """One day's metrics of a product or ad group: the same seed and day give the same row."""
+    """One day's metrics of a product or ad group: the same seed and day give the same row.
+
+    An entity that is not active that day (a paused ad group, a delisted product) has
+    no traffic, sales or spend.
+    """
+    names = PRODUCT_METRICS if entity_type == "product" else AD_GROUP_METRICS
+    if not active:
+        return dict.fromkeys(names, 0)
     rng = random.Random(f"{seed}:{entity_type}:{row['id']}:{day.isoformat()}")
     if entity_type == "product":
         visitors = round(profile["visitors"] * rng.uniform(0.5, 1.5))
@@ -264,8 +273,6 @@ def daily_metrics(
             "revenue": round(units * row["price"], 2),
             "add_to_cart": units + sum(rng.random() < 0.05 for _ in range(visitors)),
         }
-    if not active:
-        return dict.fromkeys(("impressions", "clicks", "spend", "revenue", "conversions"), 0.0)
     spend = round(profile["spend"] * rng.uniform(0.6, 1.4), 2)
     clicks = max(1, round(spend / profile["cpc"]))
     revenue = round(spend * profile["roi"] * rng.uniform(0.6, 1.4), 2)

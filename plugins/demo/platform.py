@@ -23,7 +23,13 @@ from shopctl import (
 )
 from shopctl_plugins.action_params import BID, BUDGET, CHANGED_FIELD, PRICE
 from shopctl_plugins.demo.coupons import coupon_code
-from shopctl_plugins.demo.generate import category_of, daily_metrics, generate, history_days
+from shopctl_plugins.demo.generate import (
+    HISTORY_DAYS,
+    category_of,
+    daily_metrics,
+    generate,
+    history_days,
+)
 from shopctl_plugins.demo.state import DemoState
 from shopctl_plugins.demo.titles import refresh_title
 
@@ -77,21 +83,12 @@ class DemoPlatform(Platform):
         today = now.astimezone(self.zone).date()
         for entity_type in WITH_METRICS:
             for row, profile in state.profiles(entity_type):
-                paused_since = today - timedelta(days=profile.get("paused_days", 0))
+                # Ad groups generated as paused stopped spending `paused_days` ago.
+                stopped = today - timedelta(days=profile.get("paused_days", 0))
                 state.add_metrics(
                     entity_type,
                     [
-                        (
-                            row["id"],
-                            day,
-                            self._day(
-                                entity_type,
-                                row,
-                                profile,
-                                day,
-                                day <= paused_since or not profile.get("paused_days"),
-                            ),
-                        )
+                        (row["id"], day, self._day(entity_type, row, profile, day, day <= stopped))
                         for day in history_days(today)
                     ],
                 )
@@ -113,15 +110,10 @@ class DemoPlatform(Platform):
                 self.state.add_metrics(
                     entity_type,
                     [
-                        (
-                            row["id"],
-                            day,
-                            self._day(
-                                entity_type, row, profile, day, row.get("status") == "active"
-                            ),
-                        )
+                        (row["id"], day, self._day(entity_type, row, profile, day, active))
                         for row, profile in self.state.profiles(entity_type)
-                        for day in days[-60:]
+                        for active in [row.get("status") == "active"]
+                        for day in days[-HISTORY_DAYS:]
                     ],
                 )
             self.state.set_meta("metrics_through", today.isoformat())
