@@ -1,0 +1,45 @@
+"""The heartbeat row: written by the active daemon, read by `shopctl status`."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from shopctl.clock import FrozenClock
+from shopctl.daemon.heartbeat import Heartbeat, daemon_owner, read_beat
+
+
+def test_no_heartbeat_before_any_daemon_ran(engine: Engine) -> None:
+    assert read_beat(engine) is None
+
+
+def test_a_beat_says_who_is_active_and_what_it_does(engine: Engine, clock: FrozenClock) -> None:
+    owner = daemon_owner()
+    beat = Heartbeat(engine, owner)
+    beat.start(clock.now(), {"state": "starting"})
+    started = clock.now()
+    clock.advance(timedelta(seconds=5))
+    beat.beat(clock.now(), {"state": "running", "rules": 3})
+    read = read_beat(engine)
+    assert read is not None
+    assert (read.owner, read.pid, read.started_at) == (owner, os.getpid(), started)
+    assert read.beat_at == clock.now() and read.info["rules"] == 3
+    assert read.alive(clock.now() + timedelta(seconds=14), timedelta(seconds=5))
+    assert not read.alive(clock.now() + timedelta(seconds=16), timedelta(seconds=5))
+
+
+def test_a_new_daemon_takes_the_row_over(engine: Engine, clock: FrozenClock) -> None:
+    Heartbeat(engine, "old:1:a").start(clock.now(), {})
+    Heartbeat(engine, "new:2:b").start(clock.now(), {})
+    read = read_beat(engine)
+    assert read is not None and (read.host, read.pid) == ("new", 2)
+
+
+def test_a_stopped_daemon_is_not_alive(engine: Engine, clock: FrozenClock) -> None:
+    beat = Heartbeat(engine, daemon_owner())
+    beat.start(clock.now(), {})
+    beat.beat(clock.now(), {"state": "stopped"})
+    read = read_beat(engine)
+    assert read is not None and not read.alive(clock.now(), timedelta(seconds=5))
