@@ -99,7 +99,7 @@ def history_command(rule: str | None, since: str, as_json: bool, config_path: st
     """Past runs, newest first: outcome and counts."""
     try:
         window = parse_duration(since)
-    except ShopctlError as exc:
+    except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     project = open_project(config_path)
     try:
