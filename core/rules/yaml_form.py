@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -73,6 +74,8 @@ def _key(draft: RuleDraft, key: str, value: YamlValue, key_where: Position) -> N
         return
     if key not in clauses.RULE_KEYS:
         draft.fail(clauses.unknown_key(key, clauses.RULE_KEYS), key_where, len(key))
+        # A misspelt `whn:` is one mistake, not also a missing `when:`.
+        draft.given.update(difflib.get_close_matches(key, clauses.RULE_KEYS, n=1, cutoff=0.6))
     elif key == "when":
         if _scalar(draft, key, value):
             draft.set(key, where, length, parse_expression, value.source)
