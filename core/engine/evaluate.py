@@ -23,6 +23,7 @@ from sqlalchemy.sql.expression import Alias
 from shopctl.registry import EntityType, Registry
 from shopctl.rules.ast import Binary, Expr
 from shopctl.rules.compiled import CompiledRule, EvalContext, Row, Window, field_key
+from shopctl.rules.compiler import compile_expression
 from shopctl.store.columns import UtcDateTime
 from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import EntityTables
@@ -293,8 +294,6 @@ class RuleQuery:
         terms = conjuncts(self.compiled.rule.when)
         if wanted <= 0 or len(terms) < 2:
             return []
-        from shopctl.rules.compiler import compile_expression
-
         parts = [compile_expression(t, self.entity_type.name, self.registry) for t in terms]
 
         def almost(binding: StoreBinding) -> ColumnElement[bool]:
@@ -307,8 +306,8 @@ class RuleQuery:
             floor = len(held) - 1
             return score >= floor if len(held) < len(parts) else score == floor
 
-        statement = self.select(almost)
-        statement = statement.order_by(statement.selected_columns.id).limit(wanted * NEAR_MISS_SCAN)
+        # No ORDER BY: the database may stop as soon as it has found enough candidates.
+        statement = self.select(almost).limit(wanted * NEAR_MISS_SCAN)
         seen = {(m.account, m.id) for m in exclude}
         found: list[Match] = []
         for match, _ in self.rows(conn, statement):
