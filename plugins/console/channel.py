@@ -13,14 +13,20 @@ from shopctl import Channel, Delivery, Message, PermanentError, PluginContext, S
 class ConsoleChannel(Channel):
     """Print each message as one line `[channel] subject: text` (UTF-8).
 
-    With the `file` setting the line is appended to that file instead of stdout, so a
-    daemon's notifications can be read later.
+    Lines go to stdout, or stderr with `stream: stderr`, or are appended to the `file`
+    setting's path so a daemon's notifications can be read later.
     """
 
     name = "console"
     version = "1"
     settings = (
         Setting("file", Type.TEXT, "Append lines to this file instead of printing", None),
+        Setting(
+            "stream",
+            Type.TEXT,
+            "stdout or stderr; stderr keeps the `--json` output of commands clean",
+            "stdout",
+        ),
         Setting("to", Type.TEXT, "Recipients shown in the line (optional)", None),
         Setting(
             "address",
@@ -34,6 +40,8 @@ class ConsoleChannel(Channel):
 
     def __init__(self, channel: str, settings: Mapping[str, Any], context: PluginContext):
         super().__init__(channel, settings, context)
+        if self.config.get("stream", "stdout") not in ("stdout", "stderr"):
+            raise PermanentError(f"console {channel}: stream must be stdout or stderr")
         # Only a configured stand-in for a customer channel reaches customers.
         self.address = self.config.get("address") or None
 
@@ -51,7 +59,7 @@ class ConsoleChannel(Channel):
             except OSError as exc:
                 raise PermanentError(f"console: cannot write {path}: {exc.strerror}") from None
         else:
-            stream = sys.stdout
+            stream = sys.stderr if self.config.get("stream") == "stderr" else sys.stdout
             data = (line + "\n").encode("utf-8", errors="replace")
             # Write bytes so CJK text survives a terminal whose locale is not UTF-8.
             buffer = getattr(stream, "buffer", None)

@@ -86,3 +86,17 @@ def test_every_playbook_rule_matches_some_but_not_most_of_the_demo_shop(
         assert rule["matched"], f"{name} matches nothing in the demo shop"
         assert rule["outcome"] != "limit_exceeded", f"{name} matches most of its entities"
         assert rule["actions"], f"{name} would do nothing"
+
+
+def test_the_quick_start_acts_once_and_a_second_run_does_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    config = str(target / "shopctl.yaml")
+    runs = []
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["--config", config, "run", "--all", "--json"])
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads(result.stdout)["rules"])  # notifications go to stderr
+    done = [a for rule in runs[0] for a in rule["actions"] if a["status"] == "done"]
+    assert {a["action"] for a in done} >= {"pause", "set_bid", "refresh_title", "send_coupon"}
+    assert [a for rule in runs[1] for a in rule["actions"]] == []

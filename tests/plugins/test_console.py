@@ -33,6 +33,14 @@ def test_recipients_are_shown_when_there_are_any(tmp_path, capfd) -> None:
     assert capfd.readouterr().out == "[sms] → 13800000000 亲，优惠券已到账\n"
 
 
+def test_stderr_keeps_stdout_for_a_commands_own_output(tmp_path, capfd) -> None:
+    console(tmp_path, stream="stderr").send(Message((), "库存预警"))
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "[ops] 库存预警\n")
+    with pytest.raises(PermanentError, match="stream must be stdout or stderr"):
+        console(tmp_path, stream="printer")
+
+
 def test_the_file_setting_appends_utf8_lines_relative_to_the_project(tmp_path, capfd) -> None:
     channel = console(tmp_path, file="notifications.log")
     channel.send(Message((), "第一条", subject="a"))
