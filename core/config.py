@@ -118,7 +118,12 @@ def _as_config_error(error: Any) -> ConfigError:
 def _build(document: YamlValue, path: Path) -> Config:
     check = Checker()
     root = path.parent.resolve()
-    top = check.mapping(document, "the config", TOP_KEYS)
+    # A key left empty (`alerts:`) means the default, as if it were not written.
+    top = {
+        k: v
+        for k, v in check.mapping(document, "the config", TOP_KEYS).items()
+        if v.value is not None
+    }
     env_values: list[str] = []
     store = "sqlite:///shopctl.db"
     if "store" in top:
