@@ -7,6 +7,8 @@ expressions both ways: as SQL through `TableBinding`, and as Python over fetched
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,7 +30,10 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
 
 from shopctl.builtins import CORE_ACTIONS
@@ -243,7 +248,47 @@ def postgres_store(postgres_url: str) -> Iterator[RuleStore]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """One PostgreSQL database for the many small store tests of this folder.
+
+    Creating a database per test (the `postgres_url` way) costs most of a second; these
+    tests only need their own rows, which `RuleStore.insert` puts in place of the last.
+    """
+    server = os.environ.get("SHOPCTL_TEST_POSTGRES")
+    if not server:
+        pytest.skip("no PostgreSQL configured: set SHOPCTL_TEST_POSTGRES to run against one")
+    name = f"shopctl_rules_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(make_url(server).set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_store(postgres_engine: Engine) -> RuleStore:
+    """A RuleStore in the session's PostgreSQL database; `insert` replaces its rows."""
+    return RuleStore(postgres_engine)
+
+
+@pytest.fixture
+def memory_sqlite_store() -> Iterator[RuleStore]:
+    """A RuleStore in an in-memory SQLite database: the same engine, no file to sync."""
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    yield RuleStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture(
+    params=["memory_sqlite", pytest.param("shared_postgres", marks=pytest.mark.postgres)]
+)
 def rule_store(request: pytest.FixtureRequest) -> RuleStore:
     """A RuleStore on each supported database."""
     return request.getfixturevalue(f"{request.param}_store")
