@@ -91,9 +91,15 @@ CASES = (
         lambda ctx, v: v.window(ctx, 7),
     ),
     Case(
-        "win-back-coupon",  # days_since(last_order_at) >= 30 and accepts_marketing
-        "SELECT _account, id FROM entity_customer WHERE last_order_at <= :t AND accepts_marketing",
-        _ago(days=30),
+        # days_since(last_order_at) >= 30 and days_since(last_order_at) < 90
+        # and accepts_marketing
+        "win-back-coupon",
+        "SELECT _account, id FROM entity_customer"
+        " WHERE last_order_at <= :t30 AND last_order_at > :t90 AND accepts_marketing",
+        lambda ctx, v: {
+            "t30": v.instant(ctx.now - timedelta(days=30)),
+            "t90": v.instant(ctx.now - timedelta(days=90)),
+        },
     ),
     Case(
         "repurchase-coupon",  # days_since(last_order_at) between 7 and 8 and accepts_marketing

@@ -40,7 +40,7 @@ NEAR_MISS_SCAN = 50
 AGGREGATES = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """One entity and every value the rule and its actions read, keyed like the row."""
 
@@ -273,13 +273,14 @@ class RuleQuery:
         """Run `statement` in chunks; each row as a Match, with `_total` if selected."""
         keys = [field_key(p) for p in self.compiled.fields]
         keys += [w.key for w in self.compiled.windows]
+        width = 2 + len(keys)
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
         for chunk in result.partitions():
             for raw in chunk:
-                values = dict(zip(keys, raw[2 : 2 + len(keys)], strict=True))
-                values.setdefault("id", raw.id)
-                total = raw[2 + len(keys)] if len(raw) > 2 + len(keys) else None
-                yield Match(raw._account, raw.id, values), total
+                account, entity_id = raw[0], raw[1]
+                values = dict(zip(keys, raw[2:width], strict=True))
+                values.setdefault("id", entity_id)
+                yield Match(account, entity_id, values), raw[width] if len(raw) > width else None
 
     def count(self, conn: Connection) -> int:
         """How many entities of the rule's type are in scope."""
