@@ -12,6 +12,7 @@ from rich.table import Table
 import shopctl
 from shopctl.cli.options import config_option, echo_json, given_config, json_option
 from shopctl.config import config_path, load_config
+from shopctl.errors import ShopctlError
 from shopctl.plugins import CORE_PLUGINS, Plugins, load_plugins
 from shopctl.project import Project
 from shopctl.registry import ActionSpec, Registry
@@ -82,11 +83,16 @@ def _registry(plugins: Plugins, given: str | None) -> Registry:
     path = config_path(given)
     if given is None and not Path(path).exists():
         return plugins.registry
-    project = Project(load_config(path), plugins=plugins)
     try:
-        return project.registry
-    finally:
-        project.close()
+        project = Project(load_config(path), plugins=plugins)
+        try:
+            return project.registry
+        finally:
+            project.close()
+    except ShopctlError as exc:
+        # A project that names a broken plugin is exactly when this listing is needed.
+        click.echo(f"warning: {exc}; listing the installed plugins only", err=True)
+        return plugins.registry
 
 
 @click.command("plugins")

@@ -93,6 +93,14 @@ def test_a_plugin_that_fails_on_import_is_named_and_the_rest_still_load(site: Pa
     assert "plugin broken failed to load: ImportError: needs the taobao SDK" in result.stderr
 
 
+def test_a_project_using_the_broken_plugin_still_gets_the_listing(site: Path) -> None:
+    (site / "shopctl.yaml").write_text("accounts:\n  shop:\n    plugin: broken\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["plugins", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["failed"][0]["name"] == "broken"
+    assert "unknown platform plugin 'broken'" in result.stderr
+
+
 def test_table_shows_actions_with_parameters(site: Path) -> None:
     result = CliRunner().invoke(main, ["plugins"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
