@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from shopctl.errors import EXIT_INVALID, EXIT_OK, EXIT_PLUGIN, ShopctlError
 from shopctl.project import Project
 from shopctl.registry import EntityType
 from shopctl.store.coerce import CoercionError, RowCoercer, to_date, to_text, to_timestamp
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import ACCOUNT, LABELS, SYNCED_AT, EntityTables
 from shopctl.store.tables import sync_state
 from shopctl.store.upsert import BulkUpsert, upsert
@@ -326,8 +328,8 @@ class _Syncer:
                     count.complete = True
                     break
                 batch = following
-        except ShopctlError:
-            raise
+        except SQLAlchemyError:
+            raise  # the store failing is not the platform's fault
         except Exception as exc:  # a plugin's failure is reported, the others go on
             plugin = self.project.config.accounts[account].plugin
             message = self._scrub(f"{type(exc).__name__}: {exc}")
@@ -341,7 +343,7 @@ class _Syncer:
             sync_state.c.entity_type == type_name,
             sync_state.c.kind == kind,
         )
-        with self.engine.connect().execution_options(shopctl_read_only=True) as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             return conn.execute(query).first()
 
     def _save_state(

@@ -111,6 +111,11 @@ class EntityTables:
             Column("id", Text, primary_key=True),
             Column("date", Date, primary_key=True),
             *(Column(m.name, Float(precision=53)) for m in entity_type.metrics),
-            # Windows select a date range first, then group by entity.
-            Index(f"ix_{name}_date", "date", ACCOUNT, "id"),
+            # Window aggregates group by entity: on SQLite, rows clustered by the primary
+            # key are read in group order with no lookups (measured on the full-scale
+            # benchmark: a 30-day window over 5.2M product rows took 0.75 s this way,
+            # 13 s through a (date, _account, id) index). PostgreSQL keeps the date
+            # index for short windows, its planner choosing with fresh statistics.
+            Index(f"ix_{name}_date", "date", ACCOUNT, "id").ddl_if(dialect="postgresql"),
+            sqlite_with_rowid=False,
         )

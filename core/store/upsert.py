@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
@@ -109,8 +109,17 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else _JSON.encode(value)
 
 
-_FAST: dict[type, Callable[[Any], Any]] = {UtcDateTime: _utc_text, JsonText: _json_text}
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_FAST: dict[type, Callable[[Any], Any]] = {
+    UtcDateTime: _utc_text,
+    JsonText: _json_text,
+    Date: _date_text,
+}
 _SAMPLES: dict[type, Any] = {
+    Date: date(2026, 3, 9),
     UtcDateTime: datetime(2026, 3, 29, 1, 2, 3, 4005, tzinfo=UTC),
     JsonText: ["新疆", 1.5, {"b": 1, "a": None}],
 }

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from shopctl.engine import sync as sync_module
 from shopctl.engine.sync import sync
-from shopctl.errors import ShopctlError
+from shopctl.errors import ShopctlError, TransientError
 from shopctl.project import Project
 from shopctl.store.entities import EntityTables
 from shopctl.store.tables import sync_state
@@ -220,3 +220,17 @@ def test_progress_reports_rows_done(project: Project, shop: Shop) -> None:
 def test_asking_for_a_type_no_account_provides_is_an_error(project: Project) -> None:
     with pytest.raises(ShopctlError, match="'review'"):
         sync(project, entity_type="review")
+
+
+def test_a_platform_raising_its_own_error_type_does_not_stop_the_sync(
+    project: Project, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def throttled(self: ShopPlatform, entity_type: str, since: Any) -> Any:
+        raise TransientError("429 too many requests")
+
+    monkeypatch.setattr(ShopPlatform, "fetch", throttled)
+    shop.metrics["ad_group"] = [{"id": "g1", "date": "2026-03-20", "spend": 1}]
+    report = sync(project)
+    assert [f.entity_type for f in report.failures] == ["customer", "ad_group"]
+    assert "TransientError: 429 too many requests" in str(report.failures[0])
+    assert report.counts[-1].rows == 1  # ad_group metrics still loaded

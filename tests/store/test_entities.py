@@ -27,19 +27,32 @@ def test_an_entity_table_has_a_typed_column_per_field(registry: Registry) -> Non
     assert kinds["_synced_at"] is UtcDateTime
 
 
-def test_a_metric_table_is_keyed_by_entity_and_day_and_indexed_by_day(
-    registry: Registry,
-) -> None:
+def test_a_metric_table_is_keyed_by_entity_and_day(registry: Registry) -> None:
     tables = EntityTables(registry)
     table = tables.metrics("ad_group")
     assert [c.name for c in table.primary_key.columns] == ["_account", "id", "date"]
     assert {"impressions", "clicks", "spend", "revenue", "conversions"} <= set(table.c.keys())
-    [index] = table.indexes
-    assert [c.name for c in index.columns] == ["date", "_account", "id"]
     assert table.metadata is tables.entity("order").metadata
     assert not tables.has_metrics("customer")
     with pytest.raises(KeyError):
         tables.metrics("customer")
+
+
+def test_metric_rows_are_clustered_by_entity_on_sqlite_and_indexed_by_day_on_postgresql(
+    store_url: str, registry: Registry
+) -> None:
+    engine = open_store(store_url, registry)
+    indexes = inspect(engine).get_indexes("metric_product")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            ddl = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'metric_product'"
+            ).scalar_one()
+        assert "WITHOUT ROWID" in ddl
+        assert indexes == []
+    else:
+        assert [i["column_names"] for i in indexes] == [["date", "_account", "id"]]
+    engine.dispose()
 
 
 def test_a_field_type_that_cannot_be_stored_is_a_declaration_error(registry: Registry) -> None:
