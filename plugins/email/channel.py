@@ -47,8 +47,8 @@ class EmailChannel(Channel):
         self.security = str(self.config.get("security") or "starttls").lower()
         if self.security not in SECURITY:
             raise PermanentError(
-                f"channel {channel}: security must be one of {', '.join(SECURITY)}, "
-                f"not {self.security!r}"
+                # The value itself is not shown: it may have come from a secret ${VAR}.
+                f"channel {channel}: security must be one of {', '.join(SECURITY)}"
             )
         if not self.config.get("host") or not self.config.get("sender"):
             raise PermanentError(f"channel {channel}: host and sender are required")

@@ -55,8 +55,8 @@ class WebhookChannel(Channel):
         self.format = str(self.config.get("format") or "json").lower()
         if self.format not in FORMATS:
             raise PermanentError(
-                f"channel {channel}: format must be one of {', '.join(FORMATS)}, "
-                f"not {self.format!r}"
+                # The value itself is not shown: it may have come from a secret ${VAR}.
+                f"channel {channel}: format must be one of {', '.join(FORMATS)}"
             )
         url = str(self.config.get("url") or "")
         if urlsplit(url).scheme not in ("http", "https"):
