@@ -28,7 +28,8 @@ BINARY = {"or": ("or", 1), "and": ("and", 2), "add": ("+", 5), "sub": ("-", 5)}
 BINARY |= {"mul": ("*", 6), "div": ("/", 6), "mod": ("%", 6)}
 COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 COMPARE |= {"in": "in", "not_in": "not in", "contains": "contains", "matches": "matches"}
-UNITS = (("w", timedelta(weeks=1)), ("d", timedelta(days=1)), ("h", timedelta(hours=1)))
+# No weeks: windows read as days (`roi(7d)`, `sum(spend, 14d)`).
+UNITS = (("d", timedelta(days=1)), ("h", timedelta(hours=1)))
 UNITS += (("m", timedelta(minutes=1)), ("s", timedelta(seconds=1)))
 ATOM = 8
 
@@ -45,7 +46,7 @@ def quote(text: str) -> str:
 
 
 def duration_text(value: timedelta) -> str:
-    """`7d`, `12h`, `2w`; mixed durations as a sum of units, largest first: `1d12h`."""
+    """`7d`, `12h`, `15m`; mixed durations as a sum of units, largest first: `1d12h`."""
     if not value:
         return "0m"
     sign, rest, parts = ("-" if value < timedelta(0) else ""), abs(value), []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -212,19 +213,11 @@ def test_a_condition_is_split_at_its_top_level_ands(registry: Registry) -> None:
     assert wholly_python.sql(None) is None  # type: ignore[arg-type]
 
 
-def test_windows_follow_the_configured_zone(store: RuleStore, registry: Registry) -> None:
-    from zoneinfo import ZoneInfo
-
+def test_windows_follow_the_configured_zone(
+    store: RuleStore, registry: Registry, ctx: EvalContext
+) -> None:
     compiled = compile_expression(parse_expression("sum(spend, 1d) == 10"), "item", registry)
-    shanghai = EvalContext(store_now(), ZoneInfo("Asia/Shanghai"))
     # 01:30 UTC is still yesterday in New York: today's Shanghai metrics are not in it.
-    new_york = EvalContext(store_now(), ZoneInfo("America/New_York"))
-    assert store.matching(compiled, shanghai) == {"a"}
+    new_york = EvalContext(ctx.now, ZoneInfo("America/New_York"))
+    assert store.matching(compiled, ctx) == {"a"}
     assert store.matching(compiled, new_york) == set()
-
-
-def store_now() -> object:
-    """The instant the rows were written around."""
-    from datetime import UTC, datetime
-
-    return datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
