@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -134,11 +135,23 @@ def environment(project: DaemonProject, failpoint: str | None = None) -> dict[st
 
 
 class DaemonProcess:
-    """A running `shopctl daemon`, and what it logged once it ended."""
+    """A running `shopctl daemon`; its stderr is collected as it is written."""
 
     def __init__(self, popen: subprocess.Popen[str]):
         self.popen = popen
-        self.log = ""
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.popen.stderr is not None
+        for line in self.popen.stderr:
+            self._lines.append(line)
+
+    @property
+    def log(self) -> str:
+        """What it logged so far (all of it once it ended)."""
+        return "".join(self._lines)
 
     @property
     def pid(self) -> int:
@@ -161,8 +174,9 @@ class DaemonProcess:
 
     def wait(self, timeout: float = 20) -> int:
         """Wait for it to end; its exit status."""
-        _, self.log = self.popen.communicate(timeout=timeout)
-        return self.popen.returncode
+        code = self.popen.wait(timeout)
+        self._reader.join(timeout)
+        return code
 
 
 def start_daemon(project: DaemonProject, *args: str, failpoint: str | None = None) -> DaemonProcess:
