@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from shopctl.errors import ShopctlError
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.tables import intents, runs
 
 RUN_COLUMNS = (
@@ -57,7 +58,7 @@ def list_runs(engine: Engine, *, since: datetime, rule: str | None = None) -> li
     )
     if rule is not None:
         query = query.where(runs.c.rule == rule)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         return [_plain(row._mapping) for row in conn.execute(query)]
 
 
@@ -67,13 +68,13 @@ def list_intents(
     """Intents of one run in planned order, or the newest `limit` of all runs."""
     query = select(*(intents.c[name] for name in INTENT_COLUMNS))
     if run_id is not None:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**READ_ONLY) as conn:
             if conn.scalar(select(runs.c.id).where(runs.c.id == run_id)) is None:
                 raise ShopctlError(f"there is no run {run_id} (see `shopctl history`)")
         query = query.where(intents.c.run_id == run_id).order_by(intents.c.id)
     else:
         query = query.order_by(intents.c.id.desc()).limit(limit)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         return [_plain(row._mapping) for row in conn.execute(query)]
 
 

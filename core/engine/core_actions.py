@@ -16,6 +16,7 @@ from shopctl.channel import Message
 from shopctl.engine.contacts import contacts_of
 from shopctl.errors import PermanentError
 from shopctl.platform import ActionRequest, ActionResult
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import LABELS, EntityTables
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def message(project: Project, account: str, request: ActionRequest) -> ActionRes
     if channel.address is None:
         raise PermanentError(f"channel {name!r} cannot reach customers")
     entity_type = project.registry.entity_type(request.entity_type)
-    with project.engine.connect() as conn:
+    with project.engine.connect().execution_options(**READ_ONLY) as conn:
         found = contacts_of(conn, project.registry, entity_type, account, [request.entity_id])
     contact = found.get(request.entity_id)
     address = contact.fields.get(channel.address) if contact else None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from shopctl.engine import ledger
-from shopctl.engine.call_timeout import CallTimeoutError, call_with_timeout
+from shopctl.engine.call_timeout import CallTimeoutError, TimedCaller
 from shopctl.engine.core_actions import CORE_ACTIONS, send_alert
 from shopctl.engine.failpoints import failpoint
 from shopctl.engine.keys import decode_args
@@ -29,6 +29,7 @@ from shopctl.engine.ledger import Intent
 from shopctl.errors import AmbiguousError, TransientError
 from shopctl.platform import ActionRequest, ActionResult, Platform
 from shopctl.registry import ActionSpec
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import ACCOUNT, SYNCED_AT, EntityTables
 
 if TYPE_CHECKING:
@@ -66,23 +67,27 @@ def execute_pending(
     engine, clock = project.engine, project.clock
     report = ExecReport()
     worker = _Worker(project, owner, call_timeout, EntityTables(project.registry))
-    last = 0
-    while batch := ledger.claimable(engine, clock.now(), run_id=run_id, after=last):
-        for intent in batch:
-            last = intent.id
-            if stop is not None and stop.is_set():
-                report.interrupted = True
-                return report
-            now = clock.now()
-            if not ledger.claim(engine, intent, owner, now, now + lease):
-                continue  # another executor won it
-            failpoint("claimed")
-            if stop is not None and stop.is_set():
-                ledger.release(engine, intent, owner, clock.now())
-                report.released += 1
-                report.interrupted = True
-                return report
-            report.statuses[intent.id] = worker.execute(intent)
+    try:
+        last = 0
+        while batch := ledger.claimable(engine, clock.now(), run_id=run_id, after=last):
+            worker.prefetch(batch)
+            for intent in batch:
+                last = intent.id
+                if stop is not None and stop.is_set():
+                    report.interrupted = True
+                    return report
+                now = clock.now()
+                if not ledger.claim(engine, intent, owner, now, now + lease):
+                    continue  # another executor won it
+                failpoint("claimed")
+                if stop is not None and stop.is_set():
+                    ledger.release(engine, intent, owner, clock.now())
+                    report.released += 1
+                    report.interrupted = True
+                    return report
+                report.statuses[intent.id] = worker.execute(intent)
+    finally:
+        worker.caller.close()
     return report
 
 
@@ -94,6 +99,24 @@ class _Worker:
         self.owner = owner
         self.call_timeout = call_timeout
         self.tables = tables
+        self.caller = TimedCaller()
+        self.entities: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def prefetch(self, batch: list[Intent]) -> None:
+        """Read the stored entities of a batch of intents in one query per type and account."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for intent in batch:
+            wanted.setdefault((intent.entity_type, intent.account), []).append(intent.entity_id)
+        self.entities = {}
+        with self.project.engine.connect().execution_options(**READ_ONLY) as conn:
+            for (type_name, account), ids in wanted.items():
+                table = self.tables.entity(type_name)
+                query = select(table).where(table.c[ACCOUNT] == account, table.c.id.in_(ids))
+                for row in conn.execute(query):
+                    values = {
+                        k: v for k, v in row._mapping.items() if k not in (ACCOUNT, SYNCED_AT)
+                    }
+                    self.entities[(type_name, account, row.id)] = values
 
     def execute(self, intent: Intent) -> str:
         """Carry out one claimed intent and record its outcome; the final status."""
@@ -133,7 +156,7 @@ class _Worker:
                 return "lost"
             last = attempt == MAX_ATTEMPTS
             try:
-                result = call_with_timeout(self._call(intent, request, platform), self.call_timeout)
+                result = self.caller.call(self._call(intent, request, platform), self.call_timeout)
             except TransientError as exc:
                 if last:
                     return self._record(intent, "failed", error=_describe(exc))
@@ -168,21 +191,14 @@ class _Worker:
         if platform is None or not platform.can_lookup():
             return None
         try:
-            return call_with_timeout(lambda: platform.lookup(request), self.call_timeout)
+            return self.caller.call(lambda: platform.lookup(request), self.call_timeout)
         except Exception as exc:
             log.warning("lookup of %s failed: %s", request.key, _describe(exc))
             return None
 
     def _entity(self, intent: Intent) -> dict[str, Any]:
-        table = self.tables.entity(intent.entity_type)
-        query = select(table).where(
-            table.c[ACCOUNT] == intent.account, table.c.id == intent.entity_id
-        )
-        with self.project.engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return {"id": intent.entity_id}
-        return {k: v for k, v in row._mapping.items() if k not in (ACCOUNT, SYNCED_AT)}
+        found = self.entities.get((intent.entity_type, intent.account, intent.entity_id))
+        return found if found is not None else {"id": intent.entity_id}
 
     def _done(self, intent: Intent, result: ActionResult) -> str:
         return self._record(

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.tables import intents, runs
 
 # Statuses that block the same rule from acting on the entity again within a cooldown.
@@ -130,7 +131,7 @@ def open_run(
 
 def slot_run(engine: Engine, rule: str, slot: str) -> int | None:
     """The id of the run that holds (rule, slot), if any."""
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         return conn.scalar(select(runs.c.id).where(runs.c.rule == rule, runs.c.slot == slot))
 
 
@@ -238,30 +239,23 @@ def claimable(
     )
     if run_id is not None:
         query = query.where(intents.c.run_id == run_id)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         return [Intent.from_row(row) for row in conn.execute(query)]
 
 
 def claim(engine: Engine, intent: Intent, owner: str, now: datetime, until: datetime) -> bool:
     """Take `intent` for `owner` until `until`; False when another executor won it."""
+    values = {"intent_id": intent.id, "seen": intent.status, "owner": owner}
     with engine.begin() as conn:
-        changed = conn.execute(
-            update(intents)
-            .where(intents.c.id == intent.id, intents.c.status == intent.status, _claimable(now))
-            .values(status="claimed", lease_owner=owner, lease_until=until, updated_at=now)
-        ).rowcount
+        changed = conn.execute(_CLAIM, {**values, "now": now, "until": until}).rowcount
     return changed == 1
 
 
 def start_attempt(engine: Engine, intent_id: int, owner: str, now: datetime) -> bool:
     """Count an attempt right before the plugin is called; False if the lease was lost."""
     with engine.begin() as conn:
-        changed = conn.execute(
-            update(intents)
-            .where(_held(intent_id, owner))
-            .values(attempts=intents.c.attempts + 1, updated_at=now)
-        ).rowcount
-    return changed == 1
+        changed = conn.execute(_START, {"intent_id": intent_id, "owner": owner, "now": now})
+    return changed.rowcount == 1
 
 
 def record(
@@ -277,21 +271,18 @@ def record(
     error: str | None = None,
 ) -> bool:
     """Record the outcome of an intent this owner holds; False if the lease was lost."""
-    values: dict[str, Any] = {
+    values = {
+        "intent_id": intent_id,
+        "owner": owner,
+        "now": now,
         "status": status,
-        "lease_owner": None,
-        "lease_until": None,
-        "last_error": error,
-        "updated_at": now,
+        "error": error,
+        "before": dict(before) if before is not None else None,
+        "after": dict(after) if after is not None else None,
+        "reference": reference,
     }
-    if before is not None:
-        values["before"] = dict(before)
-    if after is not None:
-        values["after"] = dict(after)
-    if reference is not None:
-        values["reference"] = reference
     with engine.begin() as conn:
-        changed = conn.execute(update(intents).where(_held(intent_id, owner)).values(**values))
+        changed = conn.execute(_RECORD, values)
     return changed.rowcount == 1
 
 
@@ -299,9 +290,7 @@ def release(engine: Engine, intent: Intent, owner: str, now: datetime) -> None:
     """Give back a claimed intent that was not started: it returns to its old status."""
     with engine.begin() as conn:
         conn.execute(
-            update(intents)
-            .where(_held(intent.id, owner))
-            .values(status=intent.status, lease_owner=None, lease_until=None, updated_at=now)
+            _RELEASE, {"intent_id": intent.id, "owner": owner, "now": now, "status": intent.status}
         )
 
 
@@ -315,14 +304,14 @@ def set_status(engine: Engine, intent_id: int, status: str, now: datetime) -> No
 
 def run_intents(engine: Engine, run_id: int) -> list[Intent]:
     """Every intent of a run, in the order they were planned."""
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         rows = conn.execute(
             select(intents).where(intents.c.run_id == run_id).order_by(intents.c.id)
         )
         return [Intent.from_row(row) for row in rows]
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: Any) -> Any:
     return or_(
         intents.c.status == "planned",
         and_(intents.c.status == "deferred", intents.c.not_before <= now),
@@ -330,10 +319,47 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def _held(intent_id: int, owner: str) -> Any:
-    return and_(
-        intents.c.id == intent_id, intents.c.status == "claimed", intents.c.lease_owner == owner
+# The executor's per-intent statements, built once: three of them run for every action.
+_NOW = bindparam("now", type_=intents.c.updated_at.type)
+_HELD = and_(
+    intents.c.id == bindparam("intent_id"),
+    intents.c.status == "claimed",
+    intents.c.lease_owner == bindparam("owner"),
+)
+_CLAIM = (
+    update(intents)
+    .where(
+        intents.c.id == bindparam("intent_id"),
+        intents.c.status == bindparam("seen"),
+        _claimable(_NOW),
     )
+    .values(
+        status="claimed",
+        lease_owner=bindparam("owner"),
+        lease_until=bindparam("until", type_=intents.c.lease_until.type),
+        updated_at=_NOW,
+    )
+)
+_START = update(intents).where(_HELD).values(attempts=intents.c.attempts + 1, updated_at=_NOW)
+_RECORD = (
+    update(intents)
+    .where(_HELD)
+    .values(
+        status=bindparam("status"),
+        lease_owner=None,
+        lease_until=None,
+        last_error=bindparam("error"),
+        before=func.coalesce(bindparam("before", type_=intents.c.before.type), intents.c.before),
+        after=func.coalesce(bindparam("after", type_=intents.c.after.type), intents.c.after),
+        reference=func.coalesce(bindparam("reference"), intents.c.reference),
+        updated_at=_NOW,
+    )
+)
+_RELEASE = (
+    update(intents)
+    .where(_HELD)
+    .values(status=bindparam("status"), lease_owner=None, lease_until=None, updated_at=_NOW)
+)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

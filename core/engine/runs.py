@@ -20,6 +20,7 @@ from shopctl.engine.executor import execute_pending
 from shopctl.engine.failpoints import failpoint
 from shopctl.engine.guards import PlannedAction, Skip, apply_guards
 from shopctl.engine.ledger import Intent, NewIntent
+from shopctl.store.engine import READ_ONLY
 
 if TYPE_CHECKING:
     from shopctl.project import Project
@@ -122,7 +123,7 @@ def plan_rule(
 ) -> RulePlan:
     """Evaluate and guard one rule; nothing is written anywhere."""
     evaluation = evaluate(project, compiled, ctx, near_misses=NEAR_MISSES)
-    with project.engine.connect() as conn:
+    with project.engine.connect().execution_options(**READ_ONLY) as conn:
         guarded = apply_guards(project, conn, compiled, evaluation, ctx, slot)
     return RulePlan(
         compiled, ctx, evaluation, guarded.planned, guarded.skipped, guarded.limit_exceeded

@@ -17,6 +17,7 @@ from shopctl.engine.core_actions import untag
 from shopctl.engine.keys import decode_args
 from shopctl.errors import ShopctlError
 from shopctl.platform import ActionRequest
+from shopctl.store.engine import READ_ONLY
 from shopctl.store.tables import runs
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class UndoReport:
 def undo_run(project: Project, run_id: int) -> UndoReport:
     """Restore every reversible change run `run_id` made; ShopctlError for unknown runs."""
     engine = project.engine
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         if conn.scalar(select(runs.c.id).where(runs.c.id == run_id)) is None:
             raise ShopctlError(f"there is no run {run_id} (see `shopctl history`)")
     report = UndoReport(run_id)
