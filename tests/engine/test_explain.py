@@ -91,12 +91,9 @@ def test_an_entity_without_spend_is_unknown_not_true(project: Project) -> None:
     assert result.entity.row["sum:spend:7"] == 0
 
 
-def test_an_unknown_entity_is_an_error(project: Project, rule: CompiledRule) -> None:
+def test_the_entity_must_be_one_entity_in_the_store(project: Project, rule: CompiledRule) -> None:
     with pytest.raises(ShopctlError, match="no ad_group 'nope' in the store"):
         explain(project, rule, "nope", CTX)
-
-
-def test_an_id_in_several_accounts_needs_the_account(project: Project, rule: CompiledRule) -> None:
     with pytest.raises(ShopctlError, match=r"several accounts \(other, shop\).*--account"):
         explain(project, rule, "low", CTX)
     assert explain(project, rule, "low", CTX, account="other").verdict == "false"
