@@ -260,11 +260,12 @@ class _Syncer:
 
         def to_row(record: Mapping[str, Any]) -> tuple[Any, ...]:
             row = coerce(record)
-            for slot, name in ((id_slot, "id"), (date_slot, "date")):
-                if not row[slot]:
-                    raise CoercionError(name, record.get(name), f"{name} (required)")
-            if newest[0] is None or row[date_slot] > newest[0]:
-                newest[0] = row[date_slot]
+            day = row[date_slot]
+            if not row[id_slot] or day is None:
+                name = "date" if row[id_slot] else "id"
+                raise CoercionError(name, record.get(name), f"{name} (required)")
+            if newest[0] is None or day > newest[0]:
+                newest[0] = day
             return row
 
         def cursor() -> dict[str, Any]:
@@ -307,16 +308,11 @@ class _Syncer:
             batch = next(batches, [])
             while True:
                 following = next(batches, None)
-                rows = []
-                for record in batch:
-                    position += 1
-                    try:
-                        rows.append(to_row(record))
-                    except CoercionError as exc:
-                        count.rejected += 1
-                        self.report.errors.append(
-                            _row_error(account, type_name, kind, position, record, exc)
-                        )
+                try:
+                    rows = list(map(to_row, batch))
+                except CoercionError:
+                    rows = self._good_rows(batch, position, to_row, count)
+                position += len(batch)
                 with self.engine.begin() as conn:
                     writer.execute(conn, rows)
                     if following is None:
@@ -336,6 +332,25 @@ class _Syncer:
             self.report.failures.append(PlatformFailure(account, plugin, type_name, kind, message))
         finally:
             count.seconds = self.project.clock.monotonic() - started
+
+    def _good_rows(
+        self,
+        batch: list[Mapping[str, Any]],
+        before: int,
+        to_row: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+        count: SyncCount,
+    ) -> list[tuple[Any, ...]]:
+        """The rows of a batch that has bad records; each bad one becomes a RowError."""
+        rows = []
+        for position, record in enumerate(batch, start=before + 1):
+            try:
+                rows.append(to_row(record))
+            except CoercionError as exc:
+                count.rejected += 1
+                self.report.errors.append(
+                    _row_error(count.account, count.entity_type, count.kind, position, record, exc)
+                )
+        return rows
 
     def _state(self, account: str, type_name: str, kind: str) -> Any:
         query = select(sync_state).where(

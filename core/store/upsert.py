@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, Table
+from sqlalchemy import Boolean, Connection, Date, Float, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
@@ -76,12 +76,18 @@ class BulkUpsert:
 
 
 def _storage(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column type's bind processor, or a faster one proven to give the same text."""
+    """The column type's bind processor, or a faster one proven to give the same value.
+
+    Coerced floats and bools need no processing at all: the driver binds them as is.
+    """
     general = column_type.dialect_impl(dialect).bind_processor(dialect)
-    fast = _FAST.get(type(column_type)) if dialect.name == "sqlite" else None
-    if general is None or fast is None:
+    kind = type(column_type)
+    if general is None or dialect.name != "sqlite" or kind not in _SAMPLES:
         return general
-    sample = _SAMPLES[type(column_type)]
+    sample = _SAMPLES[kind]
+    fast = _FAST.get(kind)
+    if fast is None:
+        return None if general(sample) == sample else general
     return fast if fast(sample) == general(sample) and fast(None) is None else general
 
 
@@ -119,6 +125,8 @@ _FAST: dict[type, Callable[[Any], Any]] = {
     Date: _date_text,
 }
 _SAMPLES: dict[type, Any] = {
+    Float: 0.1,
+    Boolean: True,
     Date: date(2026, 3, 9),
     UtcDateTime: datetime(2026, 3, 29, 1, 2, 3, 4005, tzinfo=UTC),
     JsonText: ["新疆", 1.5, {"b": 1, "a": None}],
