@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shopctl.engine")
 
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_CALL_TIMEOUT = 30.0  # seconds one plugin call may take
 MAX_ATTEMPTS = 4
 BACKOFF = 1.0  # seconds before the second attempt; doubled each time after
 
@@ -60,8 +62,8 @@ def execute_pending(
     owner: str,
     run_id: int | None = None,
     stop: threading.Event | None = None,
-    lease: timedelta = timedelta(minutes=5),
-    call_timeout: float = 30.0,
+    lease: timedelta = DEFAULT_LEASE,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
 ) -> ExecReport:
     """Claim and execute every intent that is due (only run `run_id`'s when given)."""
     engine, clock = project.engine, project.clock

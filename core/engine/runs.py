@@ -11,12 +11,12 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shopctl.engine import ledger
 from shopctl.engine.evaluate import Evaluation, Match, evaluate
-from shopctl.engine.executor import execute_pending
+from shopctl.engine.executor import DEFAULT_CALL_TIMEOUT, DEFAULT_LEASE, execute_pending
 from shopctl.engine.failpoints import failpoint
 from shopctl.engine.guards import PlannedAction, Skip, apply_guards
 from shopctl.engine.ledger import Intent, NewIntent
@@ -140,11 +140,14 @@ def run_rule(
     dry_run: bool = False,
     stop: threading.Event | None = None,
     owner: str | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
 ) -> RunReport | SlotTaken:
     """Run one rule now (or as of `at`): record, act, and give the run its outcome.
 
     With `slot`, the run holds the (rule, slot) pair; if it is already held, nothing
-    happens and SlotTaken says which run holds it.
+    happens and SlotTaken says which run holds it. `owner`, `lease` and `call_timeout`
+    are handed to the executor.
     """
     engine, rule = project.engine, compiled.rule
     if slot is not None and (holder := ledger.slot_run(engine, rule.name, slot)) is not None:
@@ -182,7 +185,9 @@ def run_rule(
         return SlotTaken(taken.rule, taken.slot, taken.run_id)
     failpoint("intents_written")
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:run-{run_id}"
-    report = execute_pending(project, owner=owner, run_id=run_id, stop=stop)
+    report = execute_pending(
+        project, owner=owner, run_id=run_id, stop=stop, lease=lease, call_timeout=call_timeout
+    )
     intents = ledger.run_intents(engine, run_id)
     outcome = run_outcome(intents, report.interrupted)
     ledger.finish_run(
