@@ -9,7 +9,8 @@ from typing import Any
 from shopctl.errors import RuleError
 from shopctl.registry import ActionSpec, Param
 from shopctl.rules.ast import ActionCall, Expr, Hole, Literal, Name, Template
-from shopctl.rules.checker import Checked, ExpressionChecker
+from shopctl.rules.checked import Checked
+from shopctl.rules.checker import ExpressionChecker
 from shopctl.rules.rendering import format_problem
 from shopctl.rules.source_text import SourceText
 from shopctl.rules.suggest import did_you_mean

@@ -8,7 +8,7 @@ that compiles has been type-checked. Errors are collected, not raised one by one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -28,6 +28,7 @@ from shopctl.rules.ast import (
     Node,
     Unary,
 )
+from shopctl.rules.checked import Checked, error_at
 from shopctl.rules.compiled import Window
 from shopctl.rules.functions import BUILTIN_FUNCTIONS, WINDOW_FUNCTIONS
 from shopctl.rules.regex_guard import BoundedRegex
@@ -39,35 +40,6 @@ LITERAL_TYPES["duration"] = Type.DURATION
 ORDERED = (Type.TEXT, Type.TIMESTAMP, Type.DURATION)
 OP_WORDS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "mod": "take %"}
 OP_SIGNS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-
-
-@dataclass(frozen=True, eq=False)
-class Checked:
-    """A type-checked expression node.
-
-    `kind` says what it is: literal, list, field, window, derived, not, neg, binary,
-    compare, is_null, between, call. `op` is the operator or function name; `value`
-    the literal value, field path, `Window`, `FunctionSpec` or compiled regex.
-    """
-
-    kind: str
-    type: Type
-    node: Node
-    args: tuple[Checked, ...] = ()
-    op: str = ""
-    value: Any = None
-
-    def walk(self) -> list[Checked]:
-        """This node and every node below it, parents first."""
-        found = [self]
-        for arg in self.args:
-            found.extend(arg.walk())
-        return found
-
-
-def error_at(node: Node, message: str) -> RuleError:
-    """A rule error pointing at `node`'s span."""
-    return RuleError(message, node.span.start, node.span.length)
 
 
 class ExpressionChecker:

@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from shopctl.rules.checker import Checked
+from shopctl.rules.checked import Checked
 from shopctl.rules.compiled import EvalContext, Row, TraceItem, field_key
 from shopctl.rules.printer import print_expr
 

@@ -9,7 +9,8 @@ from shopctl.errors import RuleError, RuleErrors
 from shopctl.registry import EntityType, Registry
 from shopctl.rules.action_checker import ActionChecker, CheckedAction, CheckedArg
 from shopctl.rules.ast import Expr
-from shopctl.rules.checker import Checked, ExpressionChecker, error_at
+from shopctl.rules.checked import Checked, error_at
+from shopctl.rules.checker import ExpressionChecker
 from shopctl.rules.closures import compile_closure, compile_explain
 from shopctl.rules.compiled import CompiledAction, CompiledRule, EvalContext, Row, TraceItem, Window
 from shopctl.rules.model import Rule

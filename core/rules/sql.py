@@ -44,7 +44,7 @@ from shopctl.rules.compiled import SqlBinding
 from shopctl.types import Type
 
 if TYPE_CHECKING:
-    from shopctl.rules.checker import Checked
+    from shopctl.rules.checked import Checked
 
 SqlBuilder = Callable[[SqlBinding], ColumnElement[Any] | None]
 
