@@ -26,6 +26,7 @@ from shopctl.engine.core_actions import CORE_ACTIONS, send_alert
 from shopctl.engine.failpoints import failpoint
 from shopctl.engine.keys import decode_args
 from shopctl.engine.ledger import Intent
+from shopctl.engine.redact import redact
 from shopctl.errors import AmbiguousError, TransientError
 from shopctl.platform import ActionRequest, ActionResult, Platform
 from shopctl.registry import ActionSpec
@@ -213,6 +214,7 @@ class _Worker:
 
     def _unknown(self, intent: Intent, why: str) -> str:
         status = self._record(intent, "unknown", error=why)
+        why = redact(why, self.project.config.secrets())
         send_alert(
             self.project,
             f"shopctl: {intent.action} on {intent.entity_type} {intent.entity_id} "
@@ -223,6 +225,8 @@ class _Worker:
 
     def _record(self, intent: Intent, status: str, **values: Any) -> str:
         project = self.project
+        if values.get("error"):
+            values["error"] = redact(values["error"], project.config.secrets())
         if not ledger.record(
             project.engine, intent.id, self.owner, project.clock.now(), status=status, **values
         ):

@@ -20,6 +20,7 @@ from shopctl.engine.executor import DEFAULT_CALL_TIMEOUT, DEFAULT_LEASE, execute
 from shopctl.engine.failpoints import failpoint
 from shopctl.engine.guards import PlannedAction, Skip, apply_guards
 from shopctl.engine.ledger import Intent, NewIntent
+from shopctl.engine.redact import redact
 from shopctl.store.engine import READ_ONLY
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def run_rule(
     try:
         plan = plan_rule(project, compiled, ctx, slot=slot)
     except Exception as exc:  # the store or a plugin function broke: record it, don't crash
-        error = f"{type(exc).__name__}: {exc}"
+        error = redact(f"{type(exc).__name__}: {exc}", project.config.secrets())
         return _closed_run(project, opening, "failed", [], [], error=error)
     matched = [m.id for m in plan.evaluation.matched]
     trace = build_trace(plan)

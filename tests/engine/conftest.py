@@ -175,7 +175,10 @@ class CountingPlatform(Platform):
     """A test platform that counts the effects of its actions."""
 
     name = "counting"
-    settings = (Setting("shop", Type.TEXT, "Which in-memory test shop"),)
+    settings = (
+        Setting("shop", Type.TEXT, "Which in-memory test shop"),
+        Setting("token", Type.TEXT, "An API token (for secrets tests)", None, secret=True),
+    )
     provides = ("ad_group", "customer", "order")
 
     @property

@@ -252,3 +252,15 @@ def _request(item: ledger.Intent) -> Any:
     from shopctl.platform import ActionRequest
 
     return ActionRequest(item.action, item.entity_type, item.entity_id, {}, item.args, item.key)
+
+
+def test_secrets_in_plugin_errors_never_reach_the_ledger(
+    acting_project, counting_shop, monkeypatch
+) -> None:
+    monkeypatch.setenv("SHOP_TOKEN", "tok-9f8e7d")
+    account = {"plugin": "counting", "shop": "main", "token": "${SHOP_TOKEN}"}
+    project = acting_project(accounts={"shop": account})
+    counting_shop.script[("set_bid", "ag1")] = [PermanentError("401 for token tok-9f8e7d")]
+    run_id = plan(project, ("ag1", "set_bid", {"bid": 0.5}))
+    execute_pending(project, owner="x")
+    assert ledger_of(project, run_id)["ag1"].last_error == "PermanentError: 401 for token ***"
