@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from lark import Token, Tree
@@ -35,7 +36,7 @@ def parse_text_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleE
     stray = _first_code(text[:head_end])
     if stray is not None:
         errors.append(RuleError("expected 'rule NAME' to start a rule", source.position(stray)))
-    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+    for start, end in pairwise([*starts, len(text)]):
         chunk = source.slice(start, end)
         try:
             tree = parse_tree(chunk, "rules_file")
