@@ -20,7 +20,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, create_engine, event, inspect
+from sqlalchemy import Column, Connection, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -29,6 +29,7 @@ from shopctl.store import migrations
 from shopctl.store.entities import EntityTables
 
 BUSY_TIMEOUT_MS = 30_000
+SCHEMA_LOCK = 0x73686F70  # PostgreSQL advisory lock held while creating tables
 # Read-only work on SQLite may opt out of BEGIN IMMEDIATE, so a long query does not
 # hold the write lock: `engine.connect().execution_options(**READ_ONLY)`.
 READ_ONLY = {"shopctl_read_only": True}
@@ -52,8 +53,12 @@ def open_store(url: str, registry: Registry) -> Engine:
         engine = _opened.get(key)
         if engine is None:
             engine = create_store_engine(url)
-            migrate(engine)
-            ensure_entity_tables(engine, EntityTables(registry))
+            with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Two processes opening a new store must not both create its tables.
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                migrate(conn)
+                ensure_entity_tables(conn, EntityTables(registry))
             if not _is_memory(url):
                 _opened[key] = engine
         return engine
@@ -74,15 +79,14 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
+def migrate(conn: Connection) -> None:
     """Upgrade the fixed tables to the newest alembic revision (cheap when current)."""
     config = alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
-    with engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
-            return
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    if MigrationContext.configure(conn).get_current_revision() == head:
+        return
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
 
 
 def alembic_config() -> AlembicConfig:
@@ -92,21 +96,18 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-def ensure_entity_tables(engine: Engine, tables: EntityTables) -> None:
+def ensure_entity_tables(conn: Connection, tables: EntityTables) -> None:
     """Create missing entity/metric tables and add columns for newly declared fields."""
-    with engine.begin() as conn:
-        existing = set(inspect(conn).get_table_names())
-        tables.metadata.create_all(
-            conn, tables=[t for t in tables.tables() if t.name not in existing]
-        )
-        ops = Operations(MigrationContext.configure(conn))
-        for table in tables.tables():
-            if table.name not in existing:
-                continue
-            present = {c["name"] for c in inspect(conn).get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    ops.add_column(table.name, Column(column.name, column.type))
+    existing = set(inspect(conn).get_table_names())
+    tables.metadata.create_all(conn, tables=[t for t in tables.tables() if t.name not in existing])
+    ops = Operations(MigrationContext.configure(conn))
+    for table in tables.tables():
+        if table.name not in existing:
+            continue
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                ops.add_column(table.name, Column(column.name, column.type))
 
 
 @contextmanager
