@@ -27,7 +27,7 @@ class ConsoleChannel(Channel):
             "stdout or stderr; stderr keeps the `--json` output of commands clean",
             "stdout",
         ),
-        Setting("to", Type.TEXT, "Recipients shown in the line (optional)", None),
+        Setting("to", Type.TEXT_LIST, "Team recipients shown in the line (optional)", None),
         Setting(
             "address",
             Type.TEXT,

@@ -60,3 +60,9 @@ def test_only_a_console_configured_with_an_address_reaches_customers(tmp_path) -
     assert ConsoleChannel.address is None
     assert console(tmp_path).address is None
     assert console(tmp_path, "sms", address="phone").address == "phone"
+
+
+def test_notify_shows_the_team_recipients_of_the_to_setting(tmp_path, capfd) -> None:
+    channel = console(tmp_path, to=["小王", "ops@example.cn"])
+    channel.send(Message(channel.recipients(), "日报已生成"))
+    assert capfd.readouterr().out == "[ops] → 小王, ops@example.cn 日报已生成\n"
