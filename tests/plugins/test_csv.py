@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopctl import ActionRequest, FrozenClock, PermanentError, PluginContext, Type
 from shopctl_plugins.csv import CsvPlatform
@@ -254,3 +256,20 @@ def test_bad_arguments_fail_permanently_and_write_nothing(make, tmp_path) -> Non
     with pytest.raises(PermanentError, match="bid must be a number greater than 0"):
         platform.perform(request(platform, "set_bid", "AG1", "k", bid=-1))
     assert not (tmp_path / "exports" / "out" / "ad_group-set_bid.csv").exists()
+
+
+CELLS = st.one_of(
+    st.sampled_from(["", "0", "1", "true", "FALSE", "2026-03-01", "2026-03-01T09:30:00+08:00"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+    st.text(max_size=8),
+)
+
+
+@settings(deadline=None, max_examples=150, derandomize=True)
+@given(st.lists(CELLS, max_size=8))
+def test_every_cell_of_a_column_reads_as_the_type_inferred_for_it(cells: list[str]) -> None:
+    inferred = infer_type(cells)
+    for cell in cells:
+        value = parse_cell(cell, inferred, UTC)
+        assert (value is None) == (not cell.strip())

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopctl import ActionRequest, FrozenClock, PermanentError, PluginContext
 from shopctl_plugins.demo import DemoPlatform
 from shopctl_plugins.demo.generate import category_of
 from shopctl_plugins.demo.titles import TITLE_LIMIT, refresh_title, title_width
+from shopctl_plugins.demo.vocabulary import CATEGORIES, Category
 
 FIRST_USE = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 
@@ -348,3 +351,26 @@ def test_the_clock_at_first_use_anchors_the_shop(tmp_path) -> None:
     assert max(days) == date(2026, 6, 1)
     newest = max(o["created_at"] for o in platform.fetch("order", None))
     assert newest <= later.now()
+
+
+@settings(deadline=None, max_examples=200, derandomize=True)
+@given(
+    category=st.sampled_from(CATEGORIES),
+    picks=st.lists(st.integers(min_value=0, max_value=40), max_size=12),
+    limit=st.integers(min_value=30, max_value=80),
+)
+def test_refresh_title_never_breaks_the_limit_repeats_a_word_or_loses_traffic(
+    category: Category, picks: list[int], limit: int
+) -> None:
+    vocabulary = [*category.fillers, *(k.text for k in category.keywords), "包邮", "Sale"]
+    words = [vocabulary[i % len(vocabulary)] for i in picks]
+    title = " ".join([*category.head, *words])
+    new = refresh_title(title, category, limit=limit)
+    assert title_width(new) <= max(limit, title_width(" ".join(category.head)))
+    assert len(new.split()) == len(set(new.split()))
+    assert all(h in new.split() for h in category.head)
+    scores = {k.text: k.score for k in category.keywords}
+    if title_width(title) <= limit and len(words) == len(set(words)):
+        assert sum(scores.get(w, 0) for w in new.split()) >= sum(
+            scores.get(w, 0) for w in title.split()
+        )
