@@ -9,8 +9,6 @@ process returns the engine already made.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -108,13 +106,6 @@ def ensure_entity_tables(conn: Connection, tables: EntityTables) -> None:
         for column in table.columns:
             if column.name not in present:
                 ops.add_column(table.name, Column(column.name, column.type))
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction (BEGIN IMMEDIATE on SQLite), committed unless it raises."""
-    with engine.begin() as conn:
-        yield conn
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import Engine, inspect, text
 
 from shopctl.registry import Registry
-from shopctl.store.engine import READ_ONLY, create_store_engine, open_store, transaction
+from shopctl.store.engine import READ_ONLY, create_store_engine, open_store
 
 
 def test_sqlite_is_set_up_for_a_long_lived_writer(sqlite_url: str, registry: Registry) -> None:
@@ -41,7 +41,7 @@ def test_opening_again_is_cheap_and_returns_the_same_engine(
 
 
 def _counter(engine: Engine) -> None:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         conn.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
         conn.execute(text("INSERT INTO counter VALUES (0)"))
 
@@ -57,7 +57,7 @@ def test_two_writers_queue_instead_of_failing(sqlite_url: str, registry: Registr
     def bump(engine: Engine) -> None:
         try:
             for _ in range(20):
-                with transaction(engine) as conn:
+                with engine.begin() as conn:
                     n = conn.execute(text("SELECT n FROM counter")).scalar_one()
                     time.sleep(0.001)
                     conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
@@ -78,7 +78,7 @@ def test_readers_can_opt_out_of_the_write_lock(sqlite_url: str, registry: Regist
     writer, reader = (create_store_engine(sqlite_url) for _ in range(2))
     _counter(writer)
     done = threading.Event()
-    with transaction(writer) as conn:
+    with writer.begin() as conn:
         conn.execute(text("UPDATE counter SET n = 5"))
 
         def read() -> None:
