@@ -129,7 +129,7 @@ def test_yaml_mistakes_and_unreadable_files(tmp_path: Path) -> None:
     (error,) = errors_of(tmp_path, "store: x\n\tbad: 1\n")
     assert "tab" in error.message and error.position.line == 2  # type: ignore[union-attr]
     (error,) = errors_of(tmp_path, "a: 1\na: 2\n")
-    assert error.message == "'a' is given twice (first on line 1)"
+    assert error.message == "`a` is given twice (first on line 1)"
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
 

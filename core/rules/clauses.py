@@ -33,7 +33,7 @@ def unknown_key(key: str, known: Iterable[str], what: str = "key") -> str:
     """The message for a key that is not one of `known`."""
     known = list(known)
     hint = did_you_mean(key, known) or f" (known: {', '.join(known)})"
-    return f"unknown {what} '{key}'{hint}"
+    return f"unknown {what} `{key}`{hint}"
 
 
 def rule_name(text: str) -> str:
@@ -148,10 +148,10 @@ class RuleDraft:
         if key in SCHEDULE_KEYS:
             given = next((k for k in SCHEDULE_KEYS if k in self.given), None)
             if given is not None:
-                self.fail(f"a rule has one schedule; '{given}' is already given", where, length)
+                self.fail(f"a rule has one schedule; `{given}` is already given", where, length)
                 return
         if key in self.given:
-            self.fail(f"'{key}' is given twice", where, length)
+            self.fail(f"`{key}` is given twice", where, length)
             return
         self.given.add(key)
         try:
@@ -169,7 +169,7 @@ class RuleDraft:
         """The parsed rule: a Rule when every key was valid, else its errors."""
         for key in REQUIRED_KEYS:
             if key not in self.given:
-                self.fail(f"rule '{self.name or '?'}' has no '{key}'", self.position)
+                self.fail(f"rule `{self.name or '?'}` has no `{key}`", self.position)
         if self.errors or self.name is None:
             return ParsedRule(self.name, self.position, None, self.errors)
         values = self.values

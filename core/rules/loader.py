@@ -86,7 +86,7 @@ def load_rules(
                 item_errors.insert(
                     0,
                     RuleError(
-                        f"a rule named '{item.name}' is already defined at {defined[item.name]}",
+                        f"a rule named `{item.name}` is already defined at {defined[item.name]}",
                         item.position,
                         len(item.name),
                     ),

@@ -303,7 +303,7 @@ class _ToAst(Transformer_NonRecursive):
             if isinstance(arg, tuple):
                 name, value, token = arg
                 if name in kwargs:
-                    raise self._arg_error(f"'{name}' is given twice", token)
+                    raise self._arg_error(f"`{name}` is given twice", token)
                 kwargs[name] = value
             elif kwargs:
                 raise self._arg_error("a positional argument cannot follow name=value", arg)

@@ -65,7 +65,7 @@ def _describe_token(
         return f"unexpected '{quoted}'{after}; expected an operator (==, <, and, or, …)", len(found)
     if kind == "NAME" and expected & {c.upper() for c in CLAUSES}:
         hint = did_you_mean(found, CLAUSES) or f"; clauses are: {', '.join(CLAUSES)}"
-        return f"unknown clause '{quoted}'{hint}", len(found)
+        return f"unknown clause `{quoted}`{hint}", len(found)
     return f"unexpected '{quoted}'; expected {_expected(expected, parser)}", len(found)
 
 

@@ -58,7 +58,7 @@ def _rule(item: YamlValue) -> ParsedRule:
     fields: dict[str, YamlValue] = item.value
     name = fields.get("rule")
     if name is None:
-        draft.fail("this rule has no 'rule: NAME'", item.position)
+        draft.fail("this rule has no `rule: NAME`", item.position)
     else:
         draft.set("rule", name.position, name.length, clauses.rule_name, name.text)
         draft.name = draft.values.get("rule")
@@ -99,7 +99,7 @@ def _scalar(draft: RuleDraft, key: str, value: YamlValue) -> bool:
     if value.kind == "scalar" and value.value is not None:
         return True
     draft.given.add(key)
-    draft.fail(f"'{key}' needs a single value", value.position, value.length)
+    draft.fail(f"`{key}` needs a single value", value.position, value.length)
     return False
 
 
@@ -120,7 +120,7 @@ def _actions(value: YamlValue) -> tuple[ActionCall, ...]:
     if value.kind == "scalar" and value.source is not None and value.value is not None:
         return parse_actions(value.source)
     if value.kind != "list" or not value.value:
-        raise ValueError("'do' is a list of actions, e.g. [pause] or - notify(ops, \"…\")")
+        raise ValueError("`do` is a list of actions, e.g. [pause] or - notify(ops, \"…\")")
     calls = []
     for item in value.value:
         source = item.source if item.kind == "scalar" else _unquoted_call(item)

@@ -178,7 +178,7 @@ class _Builder:
                 first = result.keys[key]
                 self.errors.append(
                     self.error(
-                        f"'{key}' is given twice (first on line {first.line})",
+                        f"`{key}` is given twice (first on line {first.line})",
                         key_where,
                         len(key),
                     )

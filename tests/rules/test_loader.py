@@ -73,7 +73,7 @@ def test_a_file_with_five_mistakes_reports_five_errors_in_place(
     found = [(e.position.line, e.position.column, e.message) for e in result.errors]  # type: ignore[union-attr]
     assert len(found) == 5
     assert found[0][:2] == (4, 25) and "`stauts`" in found[0][2]
-    assert found[1] == (9, 3, "unknown key 'whn'; did you mean `when`?")
+    assert found[1] == (9, 3, "unknown key `whn`; did you mean `when`?")
     assert found[2] == (14, 24, "expected a value after '>=', found 'and'")
     assert found[3][:2] == (19, 10) and "'30s' is not a duration" in found[3][2]
     assert found[4][:2] == (27, 14) and "`opps`" in found[4][2]
@@ -108,7 +108,7 @@ def test_duplicate_rule_names_across_files_are_errors(tmp_path: Path, registry: 
     )
     result = load_rules([first, second], registry, {"ops"})
     (error,) = result.errors
-    assert error.message == f"a rule named 'low-stock' is already defined at {first}:1:1"
+    assert error.message == f"a rule named `low-stock` is already defined at {first}:1:1"
     assert error.position == Position(str(second), 1, 3)
     assert set(result.compiled) == {"low-stock"}
     assert result.compiled["low-stock"].rule.source == Position(str(first), 1, 1)

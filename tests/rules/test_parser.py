@@ -229,7 +229,7 @@ def test_syntax_errors_say_what_was_expected_where(text: str, message: str, colu
 def test_action_argument_errors() -> None:
     with pytest.raises(RuleError, match="positional argument cannot follow"):
         parse_action("send(a=1, 2)")
-    with pytest.raises(RuleError, match="'a' is given twice"):
+    with pytest.raises(RuleError, match="`a` is given twice"):
         parse_action("send(a=1, a=2)")
 
 

@@ -119,7 +119,7 @@ def test_a_syntax_error_stops_only_its_own_rule() -> None:
     assert a.errors[0].message == "expected a value after '<', before 'do'"
     assert a.errors[0].position == Position("r.rules", 1, 32)
     assert b.rule is not None and b.errors == []
-    assert c.errors[0].message == "unknown clause 'whn'; did you mean `when`?"
+    assert c.errors[0].message == "unknown clause `whn`; did you mean `when`?"
     assert c.errors[0].position == Position("r.rules", 3, 19)
 
 
@@ -128,12 +128,12 @@ def test_clause_errors_are_collected_per_rule() -> None:
     messages = [e.message for e in parsed.errors]
     assert "'every 0m' is too often; the shortest interval is 1m" in messages
     assert "'0' is not a whole number of at least 1" in messages
-    assert "a rule has one schedule; 'every' is already given" in messages
+    assert "a rule has one schedule; `every` is already given" in messages
 
 
 def test_a_clause_given_twice() -> None:
     (parsed,) = parse("rule a on product limit 1 limit 2 when x do y\n")
-    assert parsed.errors[0].message == "'limit' is given twice"
+    assert parsed.errors[0].message == "`limit` is given twice"
     assert parsed.errors[0].position == Position("r.rules", 1, 33)
 
 

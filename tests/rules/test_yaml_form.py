@@ -98,7 +98,7 @@ def test_do_as_one_line_and_max_percent_as_a_number() -> None:
 @pytest.mark.parametrize(
     ("keys", "message", "where"),
     [
-        ({"whn": "x"}, "unknown key 'whn'; did you mean `when`?", (5, 3)),
+        ({"whn": "x"}, "unknown key `whn`; did you mean `when`?", (5, 3)),
         ({"every": "30s"}, "'30s' is not a duration", (5, 10)),
         ({"every": "0m"}, "the shortest interval is 1m", (5, 10)),
         ({"cron": '"0 9 * *"'}, "a cron schedule has 5 fields", (5, 9)),
@@ -114,8 +114,8 @@ def test_do_as_one_line_and_max_percent_as_a_number() -> None:
         ({"on": "ad-group"}, "is not an entity type", (2, 7)),
         ({"rule": "bad name!"}, "is not a rule name", (1, 9)),
         ({"when": "roi(7d) <"}, "expected a value after '<'", (3, 18)),
-        ({"do": "[]"}, "'do' is a list of actions", (4, 7)),
-        ({"when": "[1]"}, "'when' needs a single value", (3, 9)),
+        ({"do": "[]"}, "`do` is a list of actions", (4, 7)),
+        ({"when": "[1]"}, "`when` needs a single value", (3, 9)),
     ],
 )
 def test_each_bad_key_is_one_error_at_its_value(
@@ -128,10 +128,10 @@ def test_each_bad_key_is_one_error_at_its_value(
 
 def test_two_schedules_and_missing_keys() -> None:
     found, position = only_error(rule_with(every="1h", cron='"0 9 * * *"'))
-    assert found == "a rule has one schedule; 'every' is already given"
+    assert found == "a rule has one schedule; `every` is already given"
     assert position.line == 6
     (parsed,) = parse("- rule: r\n  on: product\n")
-    assert [e.message for e in parsed.errors] == ["rule 'r' has no 'when'", "rule 'r' has no 'do'"]
+    assert [e.message for e in parsed.errors] == ["rule `r` has no `when`", "rule `r` has no `do`"]
 
 
 def test_errors_inside_quoted_and_folded_when_point_into_the_file() -> None:

@@ -88,7 +88,7 @@ def test_tabs_get_a_clear_error() -> None:
 
 def test_duplicate_keys_are_errors_at_the_second() -> None:
     error = error_of("a: 1\nb: 2\na: 3\n")
-    assert error.message == "'a' is given twice (first on line 1)"
+    assert error.message == "`a` is given twice (first on line 1)"
     assert error.position == Position("f.yaml", 3, 1)
 
 
