@@ -13,7 +13,7 @@ from shopctl import Type
 TRUE = frozenset({"1", "true"})
 FALSE = frozenset({"0", "false"})
 INTEGER = re.compile(r"[+-]?\d+")
-DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # A date first: "2026-03-01", "2026-03-01T09:30", "2026-03-01 09:30:00+08:00", "…Z".
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 # Names a rule can use as a field: letters (CJK included), digits, underscores.
