@@ -13,14 +13,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from shopctl.clock import FrozenClock
+from shopctl.config import load_config
 from shopctl.daemon.alerts import Alerts
 from shopctl.daemon.scheduler import RunResult
 from shopctl.entities import PRODUCT
 from shopctl.errors import Position
+from shopctl.project import Project
 from shopctl.rules.ast import Literal
 from shopctl.rules.compiled import CompiledRule
 from shopctl.rules.model import Rule, Schedule
 from shopctl.store.tables import metadata, runs
+from tests.daemon.daemon_process import HERE, DaemonProject, make_project
 
 
 @pytest.fixture
@@ -146,3 +149,24 @@ def rules_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def open_counting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., tuple[DaemonProject, Project]]]:
+    """Open, in this process, a project on the counting platform (closed afterwards)."""
+    opened: list[Project] = []
+
+    def open_project(rules: str, **settings: object) -> tuple[DaemonProject, Project]:
+        written = make_project(tmp_path, rules, **settings)  # type: ignore[arg-type]
+        monkeypatch.syspath_prepend(str(tmp_path / "site"))
+        monkeypatch.syspath_prepend(str(HERE))
+        start = datetime(2026, 5, 4, 10, 0, 5, tzinfo=UTC)
+        project = Project(load_config(written.config), clock=FrozenClock(start))
+        opened.append(project)
+        return written, project
+
+    yield open_project
+    for project in opened:
+        project.close()

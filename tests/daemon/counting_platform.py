@@ -55,6 +55,8 @@ class CountingPlatform(Platform):
             applied = {line.split("\t")[0] for line in effects.read_text().splitlines()}
             if request.key not in applied:
                 self._append(effects, request)
+                if request.entity_id == self.config.get("ambiguous"):
+                    raise AmbiguousError("timed out after the request was accepted")
         return ActionResult(reference=request.key)
 
     @action("product", example="poke")
