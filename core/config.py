@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shopctl.config_checks import Checker, plain_document
+from shopctl.config_checks import ENV_REF, Checker, plain_document
 from shopctl.errors import ConfigError, ConfigErrors, Position
 from shopctl.registry import Registry, Setting
 from shopctl.rules import clauses
@@ -24,6 +24,20 @@ from shopctl.rules.source_text import read_source
 from shopctl.rules.suggest import did_you_mean
 from shopctl.rules.yaml_source import YamlValue, load_yaml
 from shopctl.types import Type
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG",
+    "ENV_REF",
+    "Config",
+    "ContactCaps",
+    "Defaults",
+    "PluginConfig",
+    "build_config",
+    "config_path",
+    "load_config",
+    "validate_plugin_settings",
+]
 
 CONFIG_ENV = "SHOPCTL_CONFIG"
 DEFAULT_CONFIG = "shopctl.yaml"
