@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS entities (
     type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, profile TEXT,
     updated_at TEXT NOT NULL, PRIMARY KEY (type, id));
 CREATE INDEX IF NOT EXISTS entities_updated ON entities (type, updated_at);
+CREATE INDEX IF NOT EXISTS entities_newest ON entities (updated_at);
 CREATE TABLE IF NOT EXISTS metrics (
     type TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (type, date, id));
@@ -34,6 +35,11 @@ CREATE TABLE IF NOT EXISTS coupons (
     code TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, customer_id TEXT NOT NULL,
     amount REAL NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, via TEXT);
 """
+
+
+def stamp(moment: datetime) -> str:
+    """An instant as fixed-width UTC text, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def encode(row: Row) -> str:
@@ -110,7 +116,7 @@ class DemoState:
                     row["id"],
                     encode(row),
                     json.dumps(profiles.get((entity_type, row["id"]))),
-                    at.isoformat(),
+                    stamp(at),
                 )
                 for row in rows
             ],
@@ -122,7 +128,7 @@ class DemoState:
         params: list[Any] = [entity_type]
         if since is not None:
             query += " AND updated_at > ?"
-            params.append(since.isoformat())
+            params.append(stamp(since))
         rows = self._db.execute(query + " ORDER BY id", params).fetchall()
         return [{**decode(data), "updated_at": datetime.fromisoformat(at)} for data, at in rows]
 
@@ -141,14 +147,21 @@ class DemoState:
         return [(decode(data), json.loads(profile or "{}")) for data, profile in rows]
 
     def update(self, entity_type: str, entity_id: str, changes: Row, at: datetime) -> None:
-        """Change some fields of a record and mark it changed at `at`."""
+        """Change some fields of a record and mark it changed at `at`.
+
+        Change times strictly increase, even under a frozen clock, so a sync that asks
+        for changes after the newest time it saw never misses a later change.
+        """
         row = self.entity(entity_type, entity_id)
         if row is None:
             raise KeyError(entity_id)
         row.update(changes)
+        newest = self._db.execute("SELECT MAX(updated_at) FROM entities").fetchone()[0]
+        if newest is not None:
+            at = max(at, datetime.fromisoformat(newest) + timedelta(microseconds=1))
         self._db.execute(
             "UPDATE entities SET data = ?, updated_at = ? WHERE type = ? AND id = ?",
-            (encode(row), at.isoformat(), entity_type, entity_id),
+            (encode(row), stamp(at), entity_type, entity_id),
         )
 
     def add_metrics(self, entity_type: str, rows: list[tuple[str, date, Row]]) -> None:

@@ -172,6 +172,13 @@ def test_a_paused_ad_group_stays_paused_and_only_it_is_fetched_as_changed(demo, 
     assert changed[0]["updated_at"] == context.clock.now()
 
 
+def test_changes_at_one_frozen_instant_are_each_seen_by_the_next_incremental_fetch(demo) -> None:
+    demo.perform(request("set_bid", "ad_group", "AG001", "k1", bid=1.1))
+    cursor = max(g["updated_at"] for g in demo.fetch("ad_group", None))
+    demo.perform(request("set_bid", "ad_group", "AG002", "k2", bid=1.2))  # same instant
+    assert [g["id"] for g in demo.fetch("ad_group", cursor)] == ["AG002"]
+
+
 def test_a_paused_ad_group_spends_nothing_on_the_following_days(demo, context) -> None:
     active = next(g for g in records(demo, "ad_group").values() if g["status"] == "active")
     demo.perform(request("pause", "ad_group", active["id"], "k1"))
