@@ -107,7 +107,7 @@ def _declare_all(plugins: Plugins) -> None:
     # Entity types first: actions and functions refer to them.
     for hook_name in HOOKS:
         caller = getattr(plugins.manager.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order: the core first
             if impl.plugin_name in plugins.failed:
                 continue
             try:

@@ -30,6 +30,12 @@ def describe(plugins: Plugins, registry: Registry) -> dict[str, Any]:
         kind, _, name = origin_key.partition(":")
         if kind in KINDS:
             declared.setdefault(plugin, {}).setdefault(kind, []).append(name)
+    # Origins name only the first declarer of an action; platforms sharing an action
+    # name (set_price on several shops) each perform it, so each lists it.
+    for name, platform in registry.platforms.items():
+        mine = declared.setdefault(registry.origins[f"platform:{name}"], {})
+        actions = mine.setdefault("action", [])
+        actions += [spec.name for spec in platform.action_specs() if spec.name not in actions]
     rows = []
     for plugin in [*modules, *sorted(set(declared) - set(modules))]:
         mine = declared.get(plugin, {})

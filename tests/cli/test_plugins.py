@@ -29,9 +29,17 @@ class Coupons(Platform):
         '''Extend a coupon's validity.'''
         return ActionResult()
 
+    @action("ad_group")
+    def pause(self, request):
+        '''Pause an ad group (the demo shop declares the same action).'''
+        return ActionResult()
+
 @hookimpl
 def shopctl_entity_types():
-    return [EntityType("coupon", (Field("id", Type.TEXT),))]
+    return [
+        EntityType("coupon", (Field("id", Type.TEXT),)),
+        EntityType("product", (Field("coupon_count", Type.INTEGER),)),
+    ]
 
 @hookimpl
 def shopctl_platforms():
@@ -64,7 +72,9 @@ def test_json_lists_each_plugin_with_its_declarations(site: Path) -> None:
     assert coupons["version"] == "2.1"
     assert coupons["platforms"] == ["coupons"]
     assert coupons["entity_types"] == ["coupon"]
-    assert coupons["actions"] == [
+    assert coupons["actions"][1]["name"] == "pause"  # shared with demo, listed by both
+    assert "pause" in {a["name"] for a in by_name["demo"]["actions"]}
+    assert coupons["actions"][:1] == [
         {
             "name": "extend",
             "on": ["coupon"],
@@ -79,6 +89,7 @@ def test_json_lists_each_plugin_with_its_declarations(site: Path) -> None:
     assert by_name["email"]["channels"] == ["email"]
     assert by_name["webhook"]["channels"] == ["webhook"]
     core = by_name["shopctl.builtins"]
+    # The core declares product; the plugin only extends it.
     assert {"product", "customer", "ad_group"} <= set(core["entity_types"])
     assert {"notify", "message", "tag"} <= {a["name"] for a in core["actions"]}
     assert "days_since" in core["functions"]

@@ -52,7 +52,9 @@ class ExamplePlatform(Platform):
 
     @action(
         "product",
-        params=(Param("price", Type.NUMBER, "The new selling price"),),
+        # Shared action names (set_price, pause…) must declare exactly the parameters
+        # the other platforms declare, help text included, or plugins conflict.
+        params=(Param("price", Type.NUMBER, "New selling price, greater than 0"),),
         reversible=True,
         honours_keys=True,
         example="set_price(price * 0.9)",
