@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 JOURNAL = ".shopctl-keys.jsonl"
+TAIL_BYTES = 64 * 1024
 
 
 def cell(value: Any) -> str:
@@ -37,6 +38,9 @@ class BulkEdits:
 
     def __init__(self, folder: Path):
         self.out = folder / "out"
+        # The journal read so far: other processes only ever append to it.
+        self._keys: dict[str, Any] = {}
+        self._read_to = 0
 
     def path(self, entity_type: str, action: str) -> Path:
         """The file an action's rows go to."""
@@ -98,26 +102,38 @@ class BulkEdits:
             return next(csv.reader(handle), [])
 
     def _last_row(self, path: Path) -> list[str] | None:
+        """The last data row, read from the end of the file (rows are short)."""
         if not path.exists():
             return None
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-        return rows[-1] if len(rows) > 1 else None
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - TAIL_BYTES))
+            lines = handle.read().decode("utf-8-sig", errors="replace").splitlines()
+        if size <= TAIL_BYTES and len(lines) < 2:
+            return None  # only the header
+        return next(csv.reader(lines[-1:]), None)
 
     def _journal(self) -> dict[str, Any]:
+        """Every key recorded so far; only lines appended since the last call are read."""
         path = self.out / JOURNAL
-        if not path.exists():
-            return {}
-        found = {}
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    try:
-                        entry = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # a line torn by a crash: its row is found again by _last_row
-                    found[entry["key"]] = entry["result"]
-        return found
+        size = path.stat().st_size if path.exists() else 0
+        if size < self._read_to:  # replaced: start over
+            self._keys, self._read_to = {}, 0
+        if size == self._read_to:
+            return self._keys
+        with path.open("rb") as handle:
+            handle.seek(self._read_to)
+            chunk = handle.read(size - self._read_to)
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self._read_to += len(complete)
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line torn by a crash: its row is found again by _last_row
+            if isinstance(entry, dict) and "key" in entry:
+                self._keys[entry["key"]] = entry.get("result")
+        return self._keys
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
