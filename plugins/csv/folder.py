@@ -88,6 +88,11 @@ def read_schema(folder: Path, declared: Mapping[str, Mapping[str, Any]]) -> Sche
         if path.stem.endswith(DAILY_SUFFIX):
             continue
         name = path.stem
+        if not FIELD_NAME.fullmatch(name):
+            raise PermanentError(
+                f"csv: {path.name} is not named after an entity type "
+                "(<type>.csv: letters, digits and _, e.g. ad_group.csv)"
+            )
         table = read_table(path)
         types = _column_types(table, CANONICAL.get(name), _declared(declared, name))
         fields[name] = types

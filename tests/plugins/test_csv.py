@@ -161,6 +161,13 @@ def test_a_missing_folder_or_id_column_is_reported(make, tmp_path) -> None:
         CsvPlatform("x", {"path": str(tmp_path / "bad")}, make().context)
 
 
+def test_a_file_not_named_after_an_entity_type_is_reported(make, tmp_path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "orders 2026.csv").write_text("id\n1\n", encoding="utf-8")
+    with pytest.raises(PermanentError, match="orders 2026.csv is not named after an entity"):
+        CsvPlatform("x", {"path": str(tmp_path / "bad")}, make().context)
+
+
 def test_a_header_that_is_not_a_field_name_is_reported(make, tmp_path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "order.csv").write_text("id,Unit Price\n1,2\n", encoding="utf-8")
