@@ -164,7 +164,7 @@ def test_a_missing_folder_or_id_column_is_reported(make, tmp_path) -> None:
 def test_a_file_not_named_after_an_entity_type_is_reported(make, tmp_path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "orders 2026.csv").write_text("id\n1\n", encoding="utf-8")
-    with pytest.raises(PermanentError, match="orders 2026.csv is not named after an entity"):
+    with pytest.raises(PermanentError, match=r"orders 2026\.csv is not named after an entity"):
         CsvPlatform("x", {"path": str(tmp_path / "bad")}, make().context)
 
 
