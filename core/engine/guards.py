@@ -108,8 +108,8 @@ def apply_guards(
             planned = []
         if planned:
             acted += 1
-            if caps is not None and contact is not None and _reaches(compiled, planned):
-                caps.count(contact)
+            if caps is not None and contact is not None:
+                caps.count(contact, _reaching(compiled, planned))
         result.planned += planned
         result.skipped += [Skip(match.account, match.id, r) for r in dict.fromkeys(reasons)]
     return _without_known_keys(conn, result)
@@ -167,11 +167,11 @@ class ContactCaps:
             return f"frequency cap: {self.limits.per_30_days} per 30 days"
         return None
 
-    def count(self, contact: Contact) -> None:
-        """Count one more message planned for this customer in this run."""
+    def count(self, contact: Contact, messages: int) -> None:
+        """Count the messages this run plans for the customer."""
         who = (contact.account, contact.customer_id)
-        self.day[who] += 1
-        self.month[who] += 1
+        self.day[who] += messages
+        self.month[who] += messages
 
 
 def _entity_actions(
@@ -222,9 +222,9 @@ def _facing_refusal(contact: Contact | None, caps: ContactCaps | None) -> str | 
     return caps.refusal(contact) if caps is not None else None
 
 
-def _reaches(compiled: CompiledRule, planned: list[PlannedAction]) -> bool:
+def _reaching(compiled: CompiledRule, planned: list[PlannedAction]) -> int:
     facing = {a.spec.name for a in compiled.actions if a.spec.customer_facing}
-    return any(p.action in facing for p in planned)
+    return sum(1 for p in planned if p.action in facing)
 
 
 def _contacts(
