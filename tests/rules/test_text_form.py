@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+import pytest
+
 from shopctl.errors import Position
 from shopctl.rules.ast import ActionCall, Literal
 from shopctl.rules.clauses import ParsedRule
@@ -147,3 +149,26 @@ def test_text_outside_any_rule() -> None:
 def test_tags_must_be_texts() -> None:
     (parsed,) = parse("rule a on x when y do z tags [1]\n")
     assert parsed.errors[0].message.startswith("tags are a list of texts")
+
+
+@pytest.mark.parametrize(
+    ("clause", "message", "column"),
+    [
+        ("on ad-group", "unexpected '-'", 8),
+        ("every 0m", "the shortest interval is 1m", 9),
+        ('cron "0 9 * *"', "a cron schedule has 5 fields", 8),
+        ('at "25:00"', "is not a time", 6),
+        ("limit 0", "is not a whole number of at least 1", 9),
+        ("max_percent 101%", "between 0% and 100%", 15),
+        ("cooldown 7x", "expected a duration such as 7d", 12),
+        ('quiet_hours "22-08"', "is not a time window", 15),
+        ("enabled maybe", "expected 'false' or 'true'", 11),
+        ("tags [1]", "tags are a list of texts", 8),
+    ],
+)
+def test_each_bad_clause_is_one_error_at_its_value(clause: str, message: str, column: int) -> None:
+    head = "rule r when x do y" if clause.startswith("on ") else "rule r on product when x do y"
+    (parsed,) = parse(f"{head}\n  {clause}\n")
+    (error,) = parsed.errors
+    assert message in error.message
+    assert error.position == Position("r.rules", 2, column)
