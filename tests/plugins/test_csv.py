@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -10,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopctl import ActionRequest, FrozenClock, PermanentError, PluginContext, Type
+from shopctl.cli.main import main
 from shopctl_plugins.csv import CsvPlatform
 from shopctl_plugins.csv.values import infer_type, parse_cell
 
@@ -287,3 +290,60 @@ def test_a_huge_cell_is_classified_in_linear_time() -> None:
     started = time.perf_counter()
     assert infer_type(["1" * 20_000 + "x"]) is Type.TEXT
     assert time.perf_counter() - started < 0.5  # a backtracking pattern takes many seconds
+
+
+@pytest.fixture
+def exports_project(tmp_path: Path) -> Path:
+    """A project whose only account is the csv folder of data/, and its config path."""
+    shutil.copytree(DATA / "csv_shop", tmp_path / "exports")
+    config = tmp_path / "shopctl.yaml"
+    config.write_text(
+        "store: sqlite:///shopctl.db\ntimezone: Asia/Shanghai\n"
+        "accounts:\n  exports:\n    plugin: csv\n    path: exports\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def cli(config: Path, *args: str) -> Any:
+    """Run shopctl on the project; the result's JSON output."""
+    result = CliRunner().invoke(main, ["--config", str(config), *args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_sync_loads_the_good_rows_and_names_the_bad_ones_by_file_and_line(exports_project):
+    code, report = cli(exports_project, "sync")
+    assert code == 1  # rows were rejected
+    assert {(e["source"], e["id"]) for e in report["errors"]} == {
+        ("ad_group.csv:4", "AG3"),
+        ("ad_group.csv:5", None),
+        ("ad_group_daily.csv:5", "AG2"),
+    }
+    loaded = {(c["type"], c["kind"]): c["rows"] for c in report["synced"]}
+    assert loaded == {
+        ("ad_group", "entities"): 3,
+        ("ad_group", "metrics"): 3,
+        ("customer", "entities"): 3,
+        ("supplier", "entities"): 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("expression", "on", "expected"),
+    [
+        ('margin > 0.3 and note contains "主推"', "ad_group", ["AG1"]),
+        ("margin is null", "ad_group", ["AG5"]),
+        ('wechat_bound and signup_source == "小红书"', "customer", ["C1"]),
+        ("days_since(first_seen) >= 300", "customer", ["C1"]),
+        ("days_since(last_order_at) > 40", "customer", ["C2"]),
+        ("lead_days < 10 and rating >= 4", "supplier", ["S1"]),
+        ("sum(favorites, 7d) >= 4", "ad_group", ["AG1"]),
+    ],
+)
+def test_synced_exports_evaluate_with_their_extra_columns(
+    exports_project, expression, on, expected
+) -> None:
+    cli(exports_project, "sync")
+    code, found = cli(exports_project, "query", expression, "--on", on, "--at", "2026-03-02T09:00")
+    assert code == 0
+    assert [e["id"] for e in found["entities"]] == expected
