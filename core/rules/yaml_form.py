@@ -120,7 +120,7 @@ def _actions(value: YamlValue) -> tuple[ActionCall, ...]:
     if value.kind == "scalar" and value.source is not None and value.value is not None:
         return parse_actions(value.source)
     if value.kind != "list" or not value.value:
-        raise ValueError("`do` is a list of actions, e.g. [pause] or - notify(ops, \"…\")")
+        raise ValueError('`do` is a list of actions, e.g. [pause] or - notify(ops, "…")')
     calls = []
     for item in value.value:
         source = item.source if item.kind == "scalar" else _unquoted_call(item)
