@@ -186,19 +186,27 @@ def run_rule(
         return SlotTaken(taken.rule, taken.slot, taken.run_id)
     failpoint("intents_written")
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:run-{run_id}"
-    report = execute_pending(
-        project, owner=owner, run_id=run_id, stop=stop, lease=lease, call_timeout=call_timeout
-    )
-    intents = ledger.run_intents(engine, run_id)
-    outcome = run_outcome(intents, report.interrupted)
+    error = None
+    try:
+        report = execute_pending(
+            project, owner=owner, run_id=run_id, stop=stop, lease=lease, call_timeout=call_timeout
+        )
+        intents = ledger.run_intents(engine, run_id)
+        outcome = run_outcome(intents, report.interrupted)
+    except Exception as exc:  # the store failed mid-run: its intents wait to be resumed
+        error = redact(f"{type(exc).__name__}: {exc}", project.config.secrets())
+        intents, outcome = ledger.run_intents(engine, run_id), "failed"
     ledger.finish_run(
         engine,
         run_id,
         outcome=outcome,
         now=project.clock.now(),
         counts=_counts(len(matched), plan.skipped, intents),
+        error=error,
     )
-    return RunReport(run_id, rule.name, rule.on, outcome, matched, intents, plan.skipped)
+    return RunReport(
+        run_id, rule.name, rule.on, outcome, matched, intents, plan.skipped, error=error
+    )
 
 
 def run_outcome(intents: list[Intent], interrupted: bool) -> str:

@@ -175,3 +175,19 @@ def test_a_slot_runs_once(acting_project, counting_shop, clock, compile_rule) ->
     assert isinstance(first, RunReport)
     assert second == SlotTaken("test", "2026-03-02", first.run_id)
     assert counting_shop.count("boost") == 1
+
+
+def test_an_executor_crash_fails_the_run_and_leaves_its_intents_to_resume(
+    acting_project, compile_rule, monkeypatch
+) -> None:
+    project = acting_project()
+    rule = compile_rule(project, "bid >= 3", "pause")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runs, "execute_pending", broken)
+    report = run_rule(project, rule)
+    assert (report.outcome, report.error) == ("failed", "OSError: disk full")
+    assert [i.status for i in report.intents] == ["planned"]
+    assert the_run(project, report)["error"] == "OSError: disk full"
