@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, select
+from sqlalchemy import Table, and_, bindparam, case, func, literal, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.sql.expression import Alias
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 Scope = Callable[[Table | Alias], list[ColumnElement[bool]]]
 
 CHUNK = 5000  # rows fetched per round from the cursor: bounded memory on big stores
-# Near misses are looked for among at most this many candidates per one wanted.
-NEAR_MISS_SCAN = 50
+# Near misses are looked for among the first entities of the type only (in key order),
+# so their query costs the same on a store of any size.
+NEAR_MISS_SAMPLE = 5000
 AGGREGATES = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
 
 
@@ -175,8 +176,9 @@ def evaluate(
     `near_misses=N`, up to N entities that failed the condition are returned too, the
     closest first: those for which the pushed-down part held and only the residual
     failed (found for free in the main query), then, when the condition is a
-    conjunction of several terms, those for which all but one term was true (one more
-    query, bounded to `N * NEAR_MISS_SCAN` candidates).
+    conjunction of several terms, those for which all but one term was true, looked
+    for among the first `NEAR_MISS_SAMPLE` entities in key order (one more query, of
+    bounded cost).
     """
     engine, registry = _engine_and_registry(source, registry)
     query = RuleQuery(engine, registry, compiled, ctx, account=account, ids=ids)
@@ -233,12 +235,19 @@ class RuleQuery:
         """The account restriction, on the target table, a metric table or an alias."""
         return [table.c._account == a for a in self.accounts]
 
-    def selected(self, table: Table | Alias) -> list[ColumnElement[bool]]:
-        """The scope narrowed to the requested ids, if any."""
+    def selected(
+        self, table: Table | Alias, sample: int | None = None
+    ) -> list[ColumnElement[bool]]:
+        """The scope narrowed to the requested ids, and to the first `sample` entities."""
         narrow = [table.c.id.in_(self.ids)] if self.ids is not None else []
+        if sample is not None:
+            first = self.tables.entity(self.entity_type.name).alias("sample")
+            keys = select(first.c._account, first.c.id).where(*self.selected(first))
+            keys = keys.order_by(first.c._account, first.c.id).limit(sample)
+            narrow.append(tuple_(table.c._account, table.c.id).in_(keys))
         return self.in_scope(table) + narrow
 
-    def binding(self) -> StoreBinding:
+    def binding(self, sample: int | None = None) -> StoreBinding:
         """A fresh binding over the target table, knowing every window the rule reads."""
         return StoreBinding(
             self.tables,
@@ -247,20 +256,22 @@ class RuleQuery:
             self.ctx,
             self.engine.dialect.name,
             self.compiled.windows,
-            self.selected,
+            lambda table: self.selected(table, sample),
         )
 
-    def select(self, condition: Any, *, with_total: bool = False) -> Select[Any]:
+    def select(
+        self, condition: Any, *, with_total: bool = False, sample: int | None = None
+    ) -> Select[Any]:
         """SELECT _account, id, every value the rule reads WHERE scope and `condition`.
 
         `condition` is a function of the binding giving a SQL filter (or None).
         """
-        binding = self.binding()
+        binding = self.binding(sample)
         target = binding.target
         fields, windows = self.compiled.fields, self.compiled.windows
         values = [binding.field(path).label(f"f{i}") for i, path in enumerate(fields)]
         values += [binding.window(w).label(f"w{i}") for i, w in enumerate(windows)]
-        where = self.selected(target)
+        where = self.selected(target, sample)
         pushed = condition(binding)
         if pushed is not None:
             where.append(pushed)
@@ -307,8 +318,7 @@ class RuleQuery:
             floor = len(held) - 1
             return score >= floor if len(held) < len(parts) else score == floor
 
-        # No ORDER BY: the database may stop as soon as it has found enough candidates.
-        statement = self.select(almost).limit(wanted * NEAR_MISS_SCAN)
+        statement = self.select(almost, sample=NEAR_MISS_SAMPLE)
         seen = {(m.account, m.id) for m in exclude}
         found: list[Match] = []
         for match, _ in self.rows(conn, statement):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 
+from shopctl.engine import evaluate as evaluation
 from shopctl.engine.evaluate import Evaluation, conjuncts, evaluate
 from shopctl.plugins import load_plugins
 from shopctl.registry import Registry
@@ -232,6 +233,18 @@ def test_near_misses_failed_one_term_only(shop: Shop) -> None:
         ("other", "low"),
         ("shop", "good"),
     ]
+
+
+def test_near_misses_are_looked_for_among_the_first_entities_only(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In key order the first two ad groups are other's low and shop's free.
+    monkeypatch.setattr(evaluation, "NEAR_MISS_SAMPLE", 2)
+    found = shop.ask(
+        "ad_group", 'status == "active" and spend(7d) >= 100 and roi(7d) < 2', near_misses=5
+    )
+    assert [(m.account, m.id) for m in found.near_misses] == [("other", "low")]
+    assert [m.id for m in found.matched] == ["low"]
 
 
 def test_near_misses_include_rows_the_residual_turned_down(shop: Shop) -> None:
