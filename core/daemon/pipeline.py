@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -47,18 +45,12 @@ class EnginePipeline:
             trigger="schedule",
             stop=stop,
             owner=self.owner,
-            **self._executor_options(run_rule),
+            lease=self.lease,
+            call_timeout=self.call_timeout,
         )
         if isinstance(report, SlotTaken):
             return RunResult("taken", report.run_id)
         return RunResult(report.outcome, report.run_id, report.error)
-
-    def _executor_options(self, run_rule: Callable[..., object]) -> dict[str, object]:
-        # run_rule executes its intents itself; it takes the daemon's lease and call
-        # timeout where it accepts them (otherwise its own defaults apply).
-        accepted = inspect.signature(run_rule).parameters
-        options = {"lease": self.lease, "call_timeout": self.call_timeout}
-        return {name: value for name, value in options.items() if name in accepted}
 
     def execute_pending(self, stop: threading.Event) -> None:
         """Execute due intents: quiet-hour deferrals whose time came, expired leases."""

@@ -3,11 +3,8 @@ calls. In-process, on the real pipeline and store, with the clock injected."""
 
 from __future__ import annotations
 
-import inspect
 import threading
 from datetime import timedelta
-
-import pytest
 
 from shopctl.daemon.service import Daemon, DaemonSettings
 from shopctl.engine.executor import execute_pending
@@ -72,10 +69,6 @@ def test_a_keyed_call_that_times_out_after_acting_is_retried_and_done_once(
     assert len(calls) == 4  # p002 was sent twice with its key; the platform acted once
 
 
-@pytest.mark.skipif(
-    "call_timeout" not in inspect.signature(run_rule).parameters,
-    reason="run_rule does not take the daemon's call timeout yet (it uses its own 30 s)",
-)
 def test_a_hung_call_times_out_and_the_next_slot_still_fires_on_time(
     open_counting,  # type: ignore[no-untyped-def]
 ) -> None:
