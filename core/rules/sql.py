@@ -38,7 +38,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from shopctl.rules.compiled import SqlBinding
 from shopctl.types import Type
@@ -46,6 +46,7 @@ from shopctl.types import Type
 if TYPE_CHECKING:
     from shopctl.rules.checked import Checked
 
+OPERATORS = ("not", "neg", "binary", "compare", "is_null", "between")
 SqlBuilder = Callable[[SqlBinding], ColumnElement[Any] | None]
 
 
@@ -129,7 +130,10 @@ def compile_filter(parts: list[Checked]) -> SqlBuilder:
 
 def to_sql(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
     """The SQL expression of a pushable checked node."""
-    return _BUILDERS[node.kind](node, binding)
+    built = _BUILDERS[node.kind](node, binding)
+    # SQLAlchemy's precedence rules are not the databases': `NOT flag IS NULL` means
+    # NOT (flag IS NULL) to PostgreSQL. Every operator result is parenthesised.
+    return Grouping(built) if node.kind in OPERATORS else built
 
 
 def _args(node: Checked, binding: SqlBinding) -> list[ColumnElement[Any]]:

@@ -119,6 +119,10 @@ CASES = [
     ("flag or n > 1", (T, F, N, N)),
     ("flag and n > 1", (T, F, N, F)),
     ("flag == false", (F, T, N, N)),
+    # operator precedence survives SQLAlchemy: `NOT flag IS NULL` would mean NOT (flag IS NULL)
+    ("(not flag) is null", (F, F, T, T)),
+    ("(not flag) == false", (T, F, N, N)),
+    ("(n > 1) == flag", (T, T, N, N)),
     ("x is null", (F, T, T, F)),
     ("tags is not null", (T, T, F, F)),
     ("n between -7 and 0", (F, T, N, T)),
