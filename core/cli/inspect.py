@@ -194,6 +194,8 @@ def _shown(value: Any) -> Text:
     """A value as a table cell; null is dimmed so it stands apart from the text "null"."""
     if value is None:
         return Text("null", style="dim")
+    if isinstance(value, bool):  # written as the rule language writes it
+        return Text(str(value).lower(), style="green" if value else "red")
     if isinstance(value, float):
         return Text(f"{value:.4g}")
     return Text(str(_plain(value)))
