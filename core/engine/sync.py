@@ -27,8 +27,9 @@ from shopctl.registry import EntityType
 from shopctl.store.coerce import CoercionError, RowCoercer, to_date, to_text, to_timestamp
 from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import ACCOUNT, LABELS, SYNCED_AT, EntityTables
+from shopctl.store.pg_copy import CopyUpsert
 from shopctl.store.tables import sync_state
-from shopctl.store.upsert import BulkUpsert, upsert
+from shopctl.store.upsert import BulkUpsert, bulk_upsert, upsert
 
 BATCH_SIZE = 5000
 # Keys a record may carry to say when it last changed; the newest one is the cursor.
@@ -206,7 +207,7 @@ class _Syncer:
     def entities(self, account: str, entity_type: EntityType) -> None:
         """Sync the records of one type from one account."""
         table = self.tables.entity(entity_type.name)
-        writer = BulkUpsert(table, self.engine.dialect, keep=(LABELS,))
+        writer = bulk_upsert(table, self.engine.dialect, keep=(LABELS,))
         constants: dict[str, Any] = {ACCOUNT: account, SYNCED_AT: self.now}
         if LABELS in table.columns:
             constants[LABELS] = []
@@ -247,7 +248,7 @@ class _Syncer:
     def metrics(self, account: str, entity_type: EntityType) -> None:
         """Sync the daily metric rows of one type from one account."""
         table = self.tables.metrics(entity_type.name)
-        writer = BulkUpsert(table, self.engine.dialect)
+        writer = bulk_upsert(table, self.engine.dialect)
         columns: list[tuple[str, Any]] = [("id", "text"), ("date", "date")]
         columns += [(m.name, "number") for m in entity_type.metrics]
         coerce = RowCoercer(columns, writer.columns, {ACCOUNT: account}, writer.storage())
@@ -291,7 +292,7 @@ class _Syncer:
         kind: str,
         fetch: Callable[[], Iterable[Mapping[str, Any]]],
         to_row: Callable[[Mapping[str, Any]], tuple[Any, ...]],
-        writer: BulkUpsert,
+        writer: BulkUpsert | CopyUpsert,
         cursor: Callable[[], dict[str, Any]],
     ) -> None:
         count = SyncCount(account, type_name, kind)

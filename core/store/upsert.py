@@ -19,6 +19,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeEngine
 
 from shopctl.store.columns import JsonText, UtcDateTime
+from shopctl.store.pg_copy import CopyUpsert
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -42,6 +43,15 @@ def upsert(table: Table, dialect: Dialect, keep: Collection[str] = ()) -> Insert
     if not changed:
         return statement.on_conflict_do_nothing(index_elements=keys)
     return statement.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+def bulk_upsert(
+    table: Table, dialect: Dialect, keep: Collection[str] = ()
+) -> BulkUpsert | CopyUpsert:
+    """The fastest whole-row upsert for the dialect: COPY on PostgreSQL, else executemany."""
+    if dialect.name == "postgresql":
+        return CopyUpsert(table, dialect, keep)
+    return BulkUpsert(table, dialect, keep)
 
 
 class BulkUpsert:

@@ -234,3 +234,10 @@ def test_a_platform_raising_its_own_error_type_does_not_stop_the_sync(
     assert [f.entity_type for f in report.failures] == ["customer", "ad_group"]
     assert "TransientError: 429 too many requests" in str(report.failures[0])
     assert report.counts[-1].rows == 1  # ad_group metrics still loaded
+
+
+def test_the_last_record_of_an_id_wins_within_one_batch(project: Project, shop: Shop) -> None:
+    shop.records["ad_group"] = [{"id": "g1", "bid": 1.0}, {"id": "g2"}, {"id": "g1", "bid": 2.0}]
+    report = sync(project, entity_type="ad_group")
+    assert stored(project, "ad_group")["g1"]["bid"] == 2.0
+    assert report.counts[0].rows == 3
