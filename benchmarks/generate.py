@@ -24,7 +24,8 @@ import bench_shop
 
 from shopctl.clock import Clock
 from shopctl.config import build_config
-from shopctl.engine.sync import SyncReport, sync
+from shopctl.engine.sync import sync
+from shopctl.engine.sync_report import SyncReport
 from shopctl.plugins import load_plugins
 from shopctl.project import Project
 

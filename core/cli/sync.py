@@ -8,7 +8,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from shopctl.cli.options import config_option, echo_json, json_option, open_project
-from shopctl.engine.sync import SyncReport, sync
+from shopctl.engine.sync import sync
+from shopctl.engine.sync_report import SyncReport
 
 SHOWN_ERRORS = 50
 
