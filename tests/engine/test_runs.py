@@ -14,6 +14,12 @@ from shopctl.store.tables import intents
 from shopctl.store.tables import runs as runs_table
 
 
+@pytest.fixture
+def acting_store(sqlite_url: str) -> str:
+    """Runs add no SQL of their own: the ledger's and the guards' run on both databases."""
+    return sqlite_url
+
+
 def the_run(project, report: RunReport) -> dict:
     (row,) = [
         r
