@@ -109,7 +109,7 @@ def history_command(rule: str | None, since: str, as_json: bool, config_path: st
     if as_json:
         echo_json({"runs": found})
     else:
-        act_output.print_history(Console(), found)
+        act_output.print_history(Console(), found, project.config.timezone)
 
 
 @click.command("actions")

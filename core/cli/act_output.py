@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
@@ -60,18 +62,17 @@ def print_runs(
     _disabled(console, disabled)
 
 
-def print_history(console: Console, runs: Sequence[Mapping[str, Any]]) -> None:
-    """Past runs, newest first."""
-    table = Table("run", "rule", "started", "trigger", "slot", "outcome", "matched", "acted")
-    table.add_column("skipped")
+def print_history(console: Console, runs: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> None:
+    """Past runs, newest first; times in the configured zone."""
+    table = Table("run", "rule", "started", "by", "outcome", "matched", "acted", "skipped")
     table.add_column("failed")
     for run in runs:
+        started = datetime.fromisoformat(run["started_at"]).astimezone(zone)
         table.add_row(
             str(run["id"]),
-            run["rule"],
-            run["started_at"],
-            run["trigger"],
-            run["slot"] or "",
+            escape(run["rule"]),
+            f"{started:%Y-%m-%d %H:%M}",
+            escape(run["slot"] or run["trigger"]),
             _styled(run["outcome"] or "running", OUTCOME_STYLES),
             *(str(run[k]) for k in ("matched", "acted", "skipped", "failed")),
         )
