@@ -35,11 +35,14 @@ from shopctl.rules.regex_guard import BoundedRegex
 from shopctl.rules.suggest import did_you_mean
 from shopctl.types import Type
 
-LITERAL_TYPES = {"text": Type.TEXT, "boolean": Type.BOOLEAN, "null": Type.NULL}
-LITERAL_TYPES["duration"] = Type.DURATION
+LITERAL_TYPES = {
+    "text": Type.TEXT,
+    "boolean": Type.BOOLEAN,
+    "null": Type.NULL,
+    "duration": Type.DURATION,
+}
 ORDERED = (Type.TEXT, Type.TIMESTAMP, Type.DURATION)
 OP_WORDS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "mod": "take %"}
-OP_SIGNS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 class ExpressionChecker:
@@ -103,6 +106,9 @@ class ExpressionChecker:
                     self.fail(node, f"`{part}` is a field of {entity.name}, not a related entity")
                 else:
                     self.fail(node, f"unknown related entity `{part}` on {entity.name}{hint}")
+                return None
+            if relation.target not in self.registry.entity_types:
+                self.fail(node, f"`{part}` leads to {relation.target}, which no plugin declares")
                 return None
             entity = self.registry.entity_type(relation.target)
         last = node.parts[-1]

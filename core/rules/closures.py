@@ -141,8 +141,12 @@ def compile_closure(node: Checked) -> Fn:
         return lambda row, ctx: row[key]
     if node.kind == "derived":
         return compile_closure(node.args[0])
-    apply = operation(node)
     children = [compile_closure(arg) for arg in node.args]
+    if len(children) == 2 and (node.kind, node.op) in SHORT_CIRCUIT:
+        return SHORT_CIRCUIT[node.kind, node.op](*children)
+    if len(children) == 2 and node.kind in ("binary", "compare") and node.op in STRICT:
+        return _strict_pair(STRICT[node.op], *children)
+    apply = operation(node)
     if len(children) == 1:
         (only,) = children
         return lambda row, ctx: apply(ctx, only(row, ctx))
@@ -150,6 +154,46 @@ def compile_closure(node: Checked) -> Fn:
         left, right = children
         return lambda row, ctx: apply(ctx, left(row, ctx), right(row, ctx))
     return lambda row, ctx: apply(ctx, *[child(row, ctx) for child in children])
+
+
+def _strict_pair(fn: Callable[[Any, Any], Any], left: Fn, right: Fn) -> Fn:
+    """`fn(a, b)`, null when either is null; the right side is skipped after a null."""
+
+    def strict(row: Row, ctx: EvalContext) -> Any:
+        a = left(row, ctx)
+        if a is None:
+            return None
+        b = right(row, ctx)
+        return None if b is None else fn(a, b)
+
+    return strict
+
+
+def _and(left: Fn, right: Fn) -> Fn:
+    """Kleene AND that skips the right side once the left is false."""
+
+    def and_(row: Row, ctx: EvalContext) -> bool | None:
+        a = left(row, ctx)
+        if a is not None and not a:
+            return False
+        return kleene_and(a, right(row, ctx))
+
+    return and_
+
+
+def _or(left: Fn, right: Fn) -> Fn:
+    """Kleene OR that skips the right side once the left is true."""
+
+    def or_(row: Row, ctx: EvalContext) -> bool | None:
+        a = left(row, ctx)
+        if a is not None and a:
+            return True
+        return kleene_or(a, right(row, ctx))
+
+    return or_
+
+
+SHORT_CIRCUIT = {("binary", "and"): _and, ("binary", "or"): _or}
 
 
 def compile_explain(node: Checked, path: str) -> Traced:
