@@ -128,6 +128,7 @@ class Daemon:
             event("daemon.recovered", interrupted_runs=closed, released_intents=expired)
         self.heartbeat.start(now, self.info("starting"))
         self.load_rules()
+        self.heartbeat.beat(self.project.clock.now(), self.info("running"))
         every = {"seconds": self.settings.poll}
         self._add("beat", self.beat, "interval", seconds=self.settings.heartbeat)
         self._add("sweep", self.rules.sweep, "interval", executor=WORK, **every)
