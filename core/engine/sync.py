@@ -55,8 +55,8 @@ def sync(
     if entity_type is not None:
         plan = [(name, t) for name, t in plan if t == entity_type]
         if not plan:
-            where = f"account {account!r}" if account else "no configured account"
-            raise ShopctlError(f"{where} provides entity type {entity_type!r}")
+            who = f"account {account!r} does not provide" if account else "no account provides"
+            raise ShopctlError(f"{who} entity type {entity_type!r}")
     syncer = _Syncer(project, EntityTables(registry), progress)
     report = syncer.report
     started = project.clock.monotonic()

@@ -218,8 +218,10 @@ def test_progress_reports_rows_done(project: Project, shop: Shop) -> None:
 
 
 def test_asking_for_a_type_no_account_provides_is_an_error(project: Project) -> None:
-    with pytest.raises(ShopctlError, match="'review'"):
+    with pytest.raises(ShopctlError, match="no account provides entity type 'review'"):
         sync(project, entity_type="review")
+    with pytest.raises(ShopctlError, match="account 'shop' does not provide entity type 'review'"):
+        sync(project, account="shop", entity_type="review")
 
 
 def test_a_platform_raising_its_own_error_type_does_not_stop_the_sync(
