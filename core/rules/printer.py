@@ -69,7 +69,8 @@ def _print(expr: Expr) -> tuple[str, int]:
         return f"{expr.name}(" + ", ".join(print_expr(a) for a in expr.args) + ")", ATOM
     if isinstance(expr, Unary):
         if expr.op == "not":
-            return "not " + _wrap(expr.operand, 3), 3
+            # `not (x >= 2)` reads better than the equivalent `not x >= 2`.
+            return "not " + _wrap(expr.operand, 5), 3
         return "-" + _wrap(expr.operand, 7), 7
     if isinstance(expr, Binary):
         sign, level = BINARY[expr.op]

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from shopctl.registry import Registry
 from shopctl.rules.compiled import EvalContext
 from shopctl.rules.compiler import check_and_compile, compile_expression
 from shopctl.rules.model import Rule
 from shopctl.rules.parser import parse_action, parse_expression, parse_template
-from shopctl.rules.rendering import format_problem, format_value
-from shopctl.types import Type
 
 CHANNELS = {"ops", "sms"}
 
@@ -88,50 +84,6 @@ def test_a_query_expression_compiles_without_actions(registry: Registry, ctx: Ev
     assert compiled.actions == ()
     assert compiled.residual is None
     assert compiled.condition({"n": 2}, ctx) is True
-
-
-@pytest.mark.parametrize(
-    ("value", "spec", "text"),
-    [
-        (None, ".2f", "-"),
-        (1.23456, "", "1.2346"),
-        (0.1 + 0.2, "", "0.3"),
-        (3.0, "", "3"),
-        (1234567.891, ",.1f", "1,234,567.9"),
-        (0.153, ".1%", "15.3%"),
-        (7, "03d", "007"),
-        (True, "", "true"),
-        ("新疆", ">4", "  新疆"),
-        (["vip", "新客"], "", "vip, 新客"),
-        (datetime(2026, 3, 28, 16, 0, tzinfo=UTC), "", "2026-03-29 00:00"),
-        (datetime(2026, 3, 28, 16, 0, tzinfo=UTC), "%m月%d日", "03月29日"),
-    ],
-)
-def test_values_are_formatted_for_people(
-    value: object, spec: str, text: str, ctx: EvalContext
-) -> None:
-    assert format_value(value, spec, ctx) == text
-
-
-@pytest.mark.parametrize(
-    ("spec", "kind", "problem"),
-    [
-        ("", Type.TEXT, None),
-        (".2f", Type.NUMBER, None),
-        (",d", Type.INTEGER, None),
-        ("%Y-%m-%d", Type.TIMESTAMP, None),
-        (".2f", Type.TEXT, "format `.2f` does not apply to text"),
-        ("d", Type.NUMBER, "format `d` does not apply to number"),
-        ("{x}", Type.NUMBER, "format `{x}` may not contain braces"),
-        ("!r", Type.TEXT, "`!r` is not a format; write e.g. `.2f`, `>8` or `,`"),
-        ("1000000000", Type.NUMBER, "format `1000000000` asks for more than 200 characters"),
-        (".99f", Type.NUMBER, "format `.99f` asks for more than 200 characters"),
-    ],
-)
-def test_format_specs_are_checked_before_any_value_is_formatted(
-    spec: str, kind: Type, problem: str | None
-) -> None:
-    assert format_problem(spec, kind) == problem
 
 
 def test_a_template_renders_only_through_format(registry: Registry, ctx: EvalContext) -> None:
