@@ -8,6 +8,7 @@ flood the channel.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -83,8 +84,10 @@ class Alerts:
     def broken(self, path: str, errors: list[str]) -> None:
         """A rule or config file failed validation; its last good version keeps running."""
         listed = "\n".join(errors[:10])
+        # Keyed by the errors too: a new mistake in the same file is news.
+        digest = hashlib.sha256(listed.encode()).hexdigest()[:12]
         self.alert(
-            f"broken:{path}",
+            f"broken:{path}:{digest}",
             f"{path} is invalid; the last good version of its rules keeps running:\n{listed}",
         )
 

@@ -21,7 +21,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import shopctl
-from shopctl.config import load_config
+from shopctl.config import Config, load_config
 from shopctl.daemon import run_records
 from shopctl.daemon.alerts import Alerts, channel_delivery
 from shopctl.daemon.events import event
@@ -195,7 +195,7 @@ class Daemon:
         self.apply_config(config)
         self.load_rules()
 
-    def apply_config(self, config: Any) -> None:
+    def apply_config(self, config: Config) -> None:
         """Take a changed config: rules, zone, alerts and defaults apply now; a changed
         store, account or channel needs a restart and is reported."""
         current = self.project.config
@@ -210,8 +210,8 @@ class Daemon:
                 f"{config.path}: store, accounts or channels changed; "
                 "restart the daemon to apply them",
             )
-            config = replace(config, store=current.store, accounts=current.accounts)
-            config = replace(config, channels=current.channels)
+            kept = {"store": current.store, "accounts": current.accounts}
+            config = replace(config, **kept, channels=current.channels)
         self.project.config = config
         self.alerts.channel = config.alerts
         if config.timezone != self.rules.zone:
