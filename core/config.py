@@ -161,7 +161,7 @@ def _build(document: YamlValue, path: Path) -> Config:
     if "alerts" in top:
         alerts = check.text(top["alerts"], "alerts")
         if alerts is not None and alerts not in channels:
-            check.unknown_name(top["alerts"], alerts, channels, "channel")
+            check.unknown_name(top["alerts"], "alerts", alerts, channels, "channel")
     defaults = _defaults(check, top.get("defaults"))
     if check.errors:
         raise ConfigErrors(sorted(check.errors, key=lambda e: e.position or Position("", 0, 0)))

@@ -88,7 +88,9 @@ class Checker:
             return ZoneInfo(name)
         except (ValueError, KeyError, OSError):
             hint = did_you_mean(name, available_timezones()) or " (e.g. Asia/Shanghai, UTC)"
-            self.fail(f"unknown time zone `{name[:60]}`{hint}", item.position, item.length)
+            self.fail(
+                f"`timezone`: unknown time zone `{name[:60]}`{hint}", item.position, item.length
+            )
             return None
 
     def value(
@@ -104,11 +106,13 @@ class Checker:
             self.fail(f"`{where}`: {exc}", item.position, item.length)
             return None
 
-    def unknown_name(self, item: YamlValue, name: str, known: Iterable[str], kind: str) -> None:
+    def unknown_name(
+        self, item: YamlValue, where: str, name: str, known: Iterable[str], kind: str
+    ) -> None:
         """An error for a name that is not among the configured ones."""
         known = sorted(known)
         hint = did_you_mean(name, known) or f" (configured: {', '.join(known) or 'none'})"
-        self.fail(f"unknown {kind} `{name}`{hint}", item.position, item.length)
+        self.fail(f"`{where}`: unknown {kind} `{name}`{hint}", item.position, item.length)
 
     def expand_env(self, item: YamlValue, text: str, where: str) -> tuple[str, list[str]]:
         """`text` with each ${VAR} replaced from the environment, and the names used;

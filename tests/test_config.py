@@ -105,11 +105,11 @@ def test_all_mistakes_at_once_each_with_key_line_and_column(tmp_path: Path) -> N
     )
     found = [(e.position.line, e.position.column, e.message) for e in errors]  # type: ignore[union-attr]
     assert found == [
-        (1, 11, "unknown time zone `Asia/Shanghia`; did you mean `Asia/Shanghai`?"),
+        (1, 11, "`timezone`: unknown time zone `Asia/Shanghia`; did you mean `Asia/Shanghai`?"),
         (2, 8, "`rules` must be a text or a list of texts"),
         (3, 1, "unknown key `acounts` in the config; did you mean `accounts`?"),
         (5, 3, "channels.ops has no `plugin`"),
-        (6, 9, "unknown channel `opps` (configured: none)"),
+        (6, 9, "`alerts`: unknown channel `opps` (configured: none)"),
         (8, 10, "`defaults.limit`: '0' is not a whole number of at least 1"),
         (9, 13, "`defaults.cooldown`: 'soon' is not a duration; write e.g. 15m, 12h, 30d or 2w"),
         (10, 10, "unknown key `per_week` in defaults.caps (known keys: per_day, per_30_days)"),

@@ -116,7 +116,10 @@ def test_config_errors_are_reported_too_never_a_secret(
     )
     result = validate()
     assert result.exit_code == 1
-    assert "shopctl.yaml:10:9: error: unknown channel `opps`; did you mean `ops`?" in result.output
+    assert (
+        "shopctl.yaml:10:9: error: `alerts`: unknown channel `opps`; did you mean `ops`?"
+        in result.output
+    )
     monkeypatch.delenv("SHOPCTL_TEST_HOOK")
     result = validate("--json")
     messages = [e["message"] for e in json.loads(result.output)["errors"]]
