@@ -182,6 +182,7 @@ class FunctionSpec:
     example: str = ""
     # Built-in style: `python(ctx, *args)` gets the EvalContext first and `sql(call)`
     # gets a `shopctl.rules.sql.SqlCall` (binding, compiled arguments, their types).
+    # In SQL, timestamp and duration arguments are integer microseconds (since 1970 UTC).
     context: bool = False
 
     def return_type(self, args: Sequence[Type]) -> Type:

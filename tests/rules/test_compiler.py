@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shopctl.registry import Registry
+from shopctl.registry import FunctionSpec, Param, Registry
 from shopctl.rules.compiled import EvalContext
 from shopctl.rules.compiler import check_and_compile, compile_expression
 from shopctl.rules.model import Rule
 from shopctl.rules.parser import parse_action, parse_expression, parse_template
+from shopctl.types import Type
 
 CHANNELS = {"ops", "sms"}
 
@@ -93,3 +94,38 @@ def test_a_template_renders_only_through_format(registry: Registry, ctx: EvalCon
     text = compiled.actions[0].args["text"]({"name": "{0.__class__}"}, ctx)
     assert text == "{literal} {0.__class__} {0.__class__}"
     assert parse_template("{{0.__class__}}").parts == ("{0.__class__}",)
+
+
+def test_plugin_functions_run_in_sql_only_when_they_say_how(
+    registry: Registry, ctx: EvalContext
+) -> None:
+    def margin(price: float | None, cost: float | None) -> float | None:
+        return None if price is None or cost is None else price - cost
+
+    registry.add_function(
+        FunctionSpec(
+            "margin",
+            (Param("price", Type.NUMBER), Param("cost", Type.NUMBER)),
+            Type.NUMBER,
+            "Price minus cost.",
+            python=margin,
+        ),
+        "shop-plugin",
+    )
+    registry.add_function(
+        FunctionSpec(
+            "twice",
+            (Param("x", Type.NUMBER),),
+            Type.NUMBER,
+            "Doubled.",
+            python=lambda x: None if x is None else 2 * x,
+            sql=lambda x: x * 2,
+        ),
+        "shop-plugin",
+    )
+    python_only = compile_expression(parse_expression("margin(x, y) > 1"), "item", registry)
+    assert python_only.sql(None) is None  # type: ignore[arg-type]
+    assert python_only.condition({"x": 5.0, "y": 3.0}, ctx) is True
+    assert python_only.condition({"x": 5.0, "y": None}, ctx) is None
+    pushed = compile_expression(parse_expression("twice(x) > 1"), "item", registry)
+    assert pushed.residual is None
