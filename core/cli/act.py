@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from collections import Counter
 from typing import Any
 
 import click
@@ -10,7 +13,8 @@ from rich.console import Console
 from shopctl.cli import act_output
 from shopctl.cli.options import at_option, config_option, echo_json, json_option, open_project
 from shopctl.engine.audit import list_intents, list_runs
-from shopctl.engine.runs import SlotTaken, plan_rule, run_rule
+from shopctl.engine.executor import execute_pending
+from shopctl.engine.runs import FAILED_STATUSES, SlotTaken, plan_rule, run_rule
 from shopctl.engine.undo import undo_run
 from shopctl.errors import EXIT_INVALID, EXIT_OK, EXIT_PLUGIN, ShopctlError
 from shopctl.project import Project
@@ -64,6 +68,8 @@ def run_command(
 ) -> None:
     """Run rules now: sync, evaluate, guard, act, record.
 
+    Actions earlier runs left due (deferred by quiet hours, or interrupted) go out too.
+
     Exit status 3 when an action failed (or may not have happened) or a platform failed.
     """
     if not rules and not run_all:
@@ -73,6 +79,7 @@ def run_command(
         chosen, disabled = _select(project, rules, every=run_all)
         sync_failures = [] if no_sync else _sync(project)
         reports = [run_rule(project, compiled, dry_run=dry_run) for compiled in chosen]
+        earlier = {} if dry_run else _resume_earlier(project)
     finally:
         project.close()
     finished = [r for r in reports if not isinstance(r, SlotTaken)]
@@ -80,13 +87,18 @@ def run_command(
         echo_json(
             {
                 "rules": [r.to_json() for r in finished],
+                "earlier": earlier,
                 "disabled": _disabled_json(disabled),
                 "sync_failures": sync_failures,
             }
         )
     else:
-        act_output.print_runs(Console(), finished, disabled, sync_failures)
-    failed = sync_failures or any(r.failed or r.outcome == "failed" for r in finished)
+        act_output.print_runs(Console(), finished, disabled, sync_failures, earlier)
+    failed = (
+        sync_failures
+        or any(r.failed or r.outcome == "failed" for r in finished)
+        or any(earlier.get(status) for status in FAILED_STATUSES)
+    )
     _exit(EXIT_PLUGIN if failed else EXIT_INVALID if disabled else EXIT_OK)
 
 
@@ -187,6 +199,14 @@ def _sync(project: Project) -> list[dict[str, Any]]:
 
     report = sync(project)
     return report.to_json()["failures"] if report.failures else []
+
+
+def _resume_earlier(project: Project) -> dict[str, int]:
+    """Execute what earlier runs left due: quiet-hour deferrals whose time came, and
+    intents of an executor that died (resumed by SPEC §9's rules); counts by status."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:cli"
+    report = execute_pending(project, owner=owner)
+    return dict(Counter(report.statuses.values()))
 
 
 def _disabled_json(disabled: dict[str, str]) -> list[dict[str, str]]:

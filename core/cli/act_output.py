@@ -43,8 +43,9 @@ def print_runs(
     reports: Sequence[RunReport],
     disabled: Mapping[str, str],
     sync_failures: Sequence[Mapping[str, Any]],
+    earlier: Mapping[str, int],
 ) -> None:
-    """What each run did."""
+    """What each run did, and what earlier runs left due that went out now."""
     for failure in sync_failures:
         console.print(
             f"[red]sync failed[/]: {failure['account']} ({failure['plugin']}) "
@@ -59,6 +60,9 @@ def print_runs(
             console.print(f"  [red]error[/]: {escape(report.error)}", highlight=False)
         _actions(console, data["actions"], with_status=True)
         _skipped(console, data["skipped"])
+    if earlier:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(earlier.items()))
+        console.print(f"actions earlier runs left due: {counts}", highlight=False)
     _disabled(console, disabled)
 
 

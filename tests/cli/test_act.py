@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -149,3 +151,17 @@ def test_unknown_names_and_missing_arguments_are_input_errors(demo: Path) -> Non
     assert shopctl(demo, "undo", "999").exit_code == 1
     assert shopctl(demo, "actions", "--run", "999").exit_code == 1
     assert shopctl(demo, "history", "--since", "soon").exit_code == 2
+
+
+def test_messages_deferred_at_night_go_out_with_the_next_run(demo: Path) -> None:
+    # The demo shop was generated at `init` from the wall clock: stay on its days.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    night, morning = f"{today}T23:00", f"{today + timedelta(days=1)}T09:00"
+    deferred = as_json(
+        shopctl(demo, "run", "win-back-coupon", "--no-sync", "--json", "--at", night)
+    )
+    (rule,) = deferred["rules"]
+    assert rule["actions"] and {a["status"] for a in rule["actions"]} == {"deferred"}
+    later = shopctl(demo, "run", "low-stock-alert", "--no-sync", "--json", "--at", morning)
+    assert later.exit_code == 0, later.output
+    assert as_json(later)["earlier"] == {"done": len(rule["actions"])}
