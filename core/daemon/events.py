@@ -41,10 +41,17 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """One line for one record."""
         moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        level = record.levelname.lower()
-        parts = [f"ts={moment}", f"level={level}", f"event={record.getMessage()}"]
-        fields = getattr(record, "fields", {})
-        parts += [f"{key}={render(value)}" for key, value in fields.items()]
+        parts = [f"ts={moment}", f"level={record.levelname.lower()}"]
+        fields = getattr(record, "fields", None)
+        if fields is None:  # a plain log call (engine, plugins, APScheduler)
+            parts += [
+                "event=log",
+                f"logger={record.name}",
+                f"message={render(record.getMessage())}",
+            ]
+        else:
+            parts.append(f"event={record.getMessage()}")
+            parts += [f"{key}={render(value)}" for key, value in fields.items()]
         if record.exc_info:
             parts.append(f"error={render(self.formatException(record.exc_info))}")
         line = " ".join(parts)
@@ -54,10 +61,13 @@ class KeyValueFormatter(logging.Formatter):
 
 
 def configure_logging(secrets: Iterable[str] = (), stream: IO[str] | None = None) -> None:
-    """Send shopctl's logs to stderr as key=value lines."""
+    """Send shopctl's and APScheduler's logs to stderr as key=value lines."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(KeyValueFormatter(secrets))
-    root = logging.getLogger("shopctl")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
+    # APScheduler warns whenever a job is skipped because the one worker is busy; that
+    # is by design here (the next sweep catches up), so only its errors are shown.
+    for name, level in (("shopctl", logging.INFO), ("apscheduler", logging.ERROR)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

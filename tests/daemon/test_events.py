@@ -5,9 +5,25 @@ from __future__ import annotations
 import io
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
+
 from shopctl.daemon.events import KeyValueFormatter, configure_logging, event
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide loggers; put them back for other tests."""
+    saved = {}
+    for name in ("shopctl", "apscheduler"):
+        logger = logging.getLogger(name)
+        saved[name] = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    for name, (handlers, level, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 def test_an_event_is_one_key_value_line_with_secrets_masked() -> None:
@@ -35,3 +51,15 @@ def test_exceptions_stay_on_one_line() -> None:
         record = logging.LogRecord("shopctl", logging.ERROR, "", 0, "job.failed", (), None)
         record.exc_info = sys.exc_info()
     assert "\n" not in formatter.format(record)
+
+
+def test_plain_log_calls_become_key_value_lines_too() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    logging.getLogger("shopctl.engine").warning("intent %s: attempt %d failed", 7, 1)
+    logging.getLogger("apscheduler.executors").warning("job skipped: busy")
+    assert (
+        stream.getvalue()
+        .strip()
+        .endswith('event=log logger=shopctl.engine message="intent 7: attempt 1 failed"')
+    )
