@@ -23,7 +23,9 @@ def restore_logging() -> Iterator[None]:
     yield
     for name, (handlers, level, propagate) in saved.items():
         logger = logging.getLogger(name)
-        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def test_an_event_is_one_key_value_line_with_secrets_masked() -> None:
