@@ -27,6 +27,7 @@ from shopctl_plugins.demo.vocabulary import (
 )
 
 HISTORY_DAYS = 60
+POINTS_LIFE = timedelta(days=90)
 SIZES = {"product": 120, "ad_group": 60, "customer": 400}
 PRODUCT_METRICS = ("views", "visitors", "units_sold", "revenue", "add_to_cart")
 AD_GROUP_METRICS = ("impressions", "clicks", "spend", "revenue", "conversions")
@@ -57,7 +58,7 @@ def generate(seed: int, now: datetime, scale: float = 1.0) -> Shop:
     shop.records["ad_group"] = [_ad_group(rng, i, shop) for i in range(sizes["ad_group"])]
     customers, orders = [], []
     for i in range(sizes["customer"]):
-        customer, placed = _customer(rng, i, now, len(orders))
+        customer, placed = _customer(rng, i, now, len(orders), shop)
         customers.append(customer)
         orders += placed
     shop.records["customer"] = customers
@@ -148,9 +149,14 @@ def _name(rng: random.Random) -> tuple[str, str]:
     return f"{first} {last}", f"{first.lower()}.{last.lower()}{rng.randrange(100)}@example.com"
 
 
-def _customer(rng: random.Random, i: int, now: datetime, order_base: int) -> tuple[Row, list[Row]]:
+def _customer(
+    rng: random.Random, i: int, now: datetime, order_base: int, shop: Shop
+) -> tuple[Row, list[Row]]:
     cid = f"C{i + 1:05d}"
     draw = rng.random()
+    # Orders per day from now on: regulars keep coming back, lapsed ones rarely do, so
+    # the mix of recent and idle customers stays about the same as time goes by.
+    rate = 1 / 20 if draw < 0.55 else 1 / 60 if draw < 0.85 else 1 / 300
     idle_days = (
         rng.uniform(0, 30)
         if draw < 0.55
@@ -165,9 +171,10 @@ def _customer(rng: random.Random, i: int, now: datetime, order_base: int) -> tup
         last - timedelta(days=rng.uniform(0, 40 * (count - 1))) for _ in range(count - 1)
     )
     orders = [
-        _order(rng, f"O{order_base + n + 1:06d}", cid, moment, now, basket)
+        _order(rng, f"O{order_base + n + 1:06d}", cid, moment, now, basket, shop)
         for n, moment in enumerate([*times, last])
     ]
+    shop.profiles[("customer", cid)] = {"rate": rate, "basket": basket}
     spent = round(
         sum(o["total"] for o in orders if o["status"] not in ("cancelled", "refunded")), 2
     )
@@ -175,7 +182,9 @@ def _customer(rng: random.Random, i: int, now: datetime, order_base: int) -> tup
     if rng.random() < 0.25 and tier != "regular":
         tier = {"platinum": "gold", "gold": "silver", "silver": "regular"}[tier]  # not yet upgraded
     name, email = _name(rng)
-    points = int(spent)
+    # Points expire POINTS_LIFE after the last order; older balances are already gone.
+    expires = last + POINTS_LIFE if last + POINTS_LIFE > now else None
+    points = int(spent) if expires else 0
     return {
         "id": cid,
         "name": name,
@@ -184,7 +193,7 @@ def _customer(rng: random.Random, i: int, now: datetime, order_base: int) -> tup
         "region": rng.choice(REGIONS),
         "tier": tier,
         "points": points,
-        "points_expire_at": now + timedelta(days=rng.uniform(0.5, 60)) if points else None,
+        "points_expire_at": expires,
         "orders_count": len(orders),
         "total_spent": spent,
         "first_order_at": orders[0]["created_at"],
@@ -195,19 +204,29 @@ def _customer(rng: random.Random, i: int, now: datetime, order_base: int) -> tup
 
 
 def _order(
-    rng: random.Random, oid: str, cid: str, created: datetime, now: datetime, basket: float
+    rng: random.Random,
+    oid: str,
+    cid: str,
+    created: datetime,
+    now: datetime,
+    basket: float,
+    shop: Shop,
 ) -> Row:
     paid = created + timedelta(minutes=rng.uniform(1, 30))
     shipped = paid + timedelta(hours=rng.uniform(6, 40))
     delivered = shipped + timedelta(days=rng.uniform(1, 4))
-    age = now - created
-    status = "delivered"
-    if age < timedelta(days=5) and rng.random() < 0.3:
-        status, shipped, delivered = "paid", None, None  # the warehouse is late
-    elif shipped > now:
-        status, shipped, delivered = "paid", None, None
-    elif delivered > now:
-        status, delivered = "shipped", None
+    if now - created < timedelta(days=5) and rng.random() < 0.3:
+        # The warehouse is late: it ships within the next three days.
+        shipped = now + timedelta(hours=rng.uniform(2, 72))
+        delivered = shipped + timedelta(days=rng.uniform(1, 4))
+    status = "paid" if shipped > now else "shipped" if delivered > now else "delivered"
+    if status != "delivered":
+        shop.profiles[("order", oid)] = {
+            "ship_at": shipped.isoformat(),
+            "deliver_at": delivered.isoformat(),
+        }
+        shipped = shipped if status == "shipped" else None
+        delivered = None
     elif rng.random() < 0.05:
         status = rng.choice(("cancelled", "refunded"))
     return {

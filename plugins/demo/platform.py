@@ -30,6 +30,7 @@ from shopctl_plugins.demo.generate import (
     generate,
     history_days,
 )
+from shopctl_plugins.demo.life import live_until
 from shopctl_plugins.demo.state import DemoState
 from shopctl_plugins.demo.titles import refresh_title
 
@@ -78,8 +79,9 @@ class DemoPlatform(Platform):
     def _generate(self, state: DemoState) -> None:
         now = self.context.clock.now()
         shop = generate(self.seed, now, float(self.config.get("scale", 1.0)))
-        for entity_type, rows in shop.records.items():
-            state.add_entities(entity_type, rows, shop.profiles, now)
+        state.add_generated(shop.records, shop.profiles, now)
+        state.set_meta("next_order", str(len(shop.records["order"]) + 1))
+        state.set_meta("next_review", str(len(shop.records["review"]) + 1))
         today = now.astimezone(self.zone).date()
         for entity_type in WITH_METRICS:
             for row, profile in state.profiles(entity_type):
@@ -98,13 +100,17 @@ class DemoPlatform(Platform):
     def _day(self, entity_type: str, row: Any, profile: Any, day: date, active: bool) -> Any:
         return daily_metrics(self.seed, entity_type, row, profile, day, active)
 
-    def _extend_metrics(self) -> None:
-        """Simulate the days since the last fetch; paused entities earn and spend nothing."""
-        today = self.context.clock.now().astimezone(self.zone).date()
+    def _catch_up(self) -> None:
+        """Simulate what happened since the last look: metrics, then the shop's life."""
+        now = self.context.clock.now()
         with self.state.transaction():
-            through = date.fromisoformat(self.state.meta("metrics_through") or today.isoformat())
-            if through >= today:
-                return
+            self._extend_metrics(now.astimezone(self.zone).date())
+            live_until(self.state, self.seed, self.zone, now)
+
+    def _extend_metrics(self, today: date) -> None:
+        """Daily metrics up to today; paused entities earn and spend nothing."""
+        through = date.fromisoformat(self.state.meta("metrics_through") or today.isoformat())
+        if through < today:
             days = [through + timedelta(days=n) for n in range(1, (today - through).days + 1)]
             for entity_type in WITH_METRICS:
                 self.state.add_metrics(
@@ -128,13 +134,14 @@ class DemoPlatform(Platform):
         """The records of `entity_type` changed after `since` (all when None)."""
         if entity_type not in PROVIDES:
             return []
+        self._catch_up()
         return self.state.entities(entity_type, since)
 
     def fetch_metrics(self, entity_type: str, since: date | None) -> Iterable[Record]:
         """Daily metrics from `since` on, the days up to today simulated first."""
         if entity_type not in WITH_METRICS:
             return []
-        self._extend_metrics()
+        self._catch_up()
         return self.state.metrics(entity_type, since)
 
     def perform(self, request: ActionRequest) -> ActionResult:

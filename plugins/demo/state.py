@@ -106,8 +106,16 @@ class DemoState:
         """Store a setting of the shop itself."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def add_generated(self, shop: dict[str, list[Row]], profiles: dict, at: datetime) -> None:
+        """Insert a freshly generated shop, every record changed at `at`."""
+        for entity_type, rows in shop.items():
+            self._insert(entity_type, rows, profiles, stamp(at))
+
     def add_entities(self, entity_type: str, rows: list[Row], profiles: dict, at: datetime) -> None:
-        """Insert generated records (with their hidden traits)."""
+        """Insert new records (with their hidden traits), changed at `at` or just after."""
+        self._insert(entity_type, rows, profiles, self._change_time(at))
+
+    def _insert(self, entity_type: str, rows: list[Row], profiles: dict, changed: str) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO entities VALUES (?, ?, ?, ?, ?)",
             [
@@ -116,7 +124,7 @@ class DemoState:
                     row["id"],
                     encode(row),
                     json.dumps(profiles.get((entity_type, row["id"]))),
-                    stamp(at),
+                    changed,
                 )
                 for row in rows
             ],
@@ -146,23 +154,50 @@ class DemoState:
         ).fetchall()
         return [(decode(data), json.loads(profile or "{}")) for data, profile in rows]
 
+    def ids(self, entity_type: str) -> list[str]:
+        """The ids of a type, in order."""
+        rows = self._db.execute(
+            "SELECT id FROM entities WHERE type = ? ORDER BY id", (entity_type,)
+        )
+        return [row[0] for row in rows]
+
+    def open_orders(self) -> list[tuple[Row, Row]]:
+        """Orders not yet delivered, with their shipping plan."""
+        rows = self._db.execute(
+            "SELECT data, profile FROM entities WHERE type = 'order' AND profile IS NOT NULL "
+            "AND json_extract(data, '$.status') IN ('paid', 'shipped') ORDER BY id"
+        ).fetchall()
+        return [(decode(data), json.loads(profile)) for data, profile in rows]
+
+    def expiring_points(self, now: datetime) -> list[Row]:
+        """Customers whose points expire at or before `now` and are not yet cleared."""
+        return [
+            row
+            for row, _ in self.profiles("customer")
+            if row.get("points") and row.get("points_expire_at") and row["points_expire_at"] <= now
+        ]
+
     def update(self, entity_type: str, entity_id: str, changes: Row, at: datetime) -> None:
         """Change some fields of a record and mark it changed at `at`.
 
-        Change times strictly increase, even under a frozen clock, so a sync that asks
-        for changes after the newest time it saw never misses a later change.
+        Change times never go back and each change gets a new one, even under a frozen
+        clock, so a sync asking for changes after the newest time it saw misses none.
         """
         row = self.entity(entity_type, entity_id)
         if row is None:
             raise KeyError(entity_id)
         row.update(changes)
+        self._db.execute(
+            "UPDATE entities SET data = ?, updated_at = ? WHERE type = ? AND id = ?",
+            (encode(row), self._change_time(at), entity_type, entity_id),
+        )
+
+    def _change_time(self, at: datetime) -> str:
+        """`at`, or just after the newest change time if that is not earlier."""
         newest = self._db.execute("SELECT MAX(updated_at) FROM entities").fetchone()[0]
         if newest is not None:
             at = max(at, datetime.fromisoformat(newest) + timedelta(microseconds=1))
-        self._db.execute(
-            "UPDATE entities SET data = ?, updated_at = ? WHERE type = ? AND id = ?",
-            (encode(row), stamp(at), entity_type, entity_id),
-        )
+        return stamp(at)
 
     def add_metrics(self, entity_type: str, rows: list[tuple[str, date, Row]]) -> None:
         """Insert daily metric rows (id, date, values)."""
@@ -171,13 +206,18 @@ class DemoState:
             [(entity_type, i, d.isoformat(), json.dumps(values)) for i, d, values in rows],
         )
 
-    def metrics(self, entity_type: str, since: date | None = None) -> list[Row]:
-        """Daily metric rows `{id, date, …}` from `since` on, by date then id."""
+    def metrics(
+        self, entity_type: str, since: date | None = None, until: date | None = None
+    ) -> list[Row]:
+        """Daily metric rows `{id, date, …}` from `since` to `until`, by date then id."""
         query = "SELECT id, date, data FROM metrics WHERE type = ?"
         params: list[Any] = [entity_type]
         if since is not None:
             query += " AND date >= ?"
             params.append(since.isoformat())
+        if until is not None:
+            query += " AND date <= ?"
+            params.append(until.isoformat())
         rows = self._db.execute(query + " ORDER BY date, id", params).fetchall()
         return [{"id": i, "date": date.fromisoformat(d), **json.loads(data)} for i, d, data in rows]
 

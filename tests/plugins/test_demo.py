@@ -115,8 +115,10 @@ def test_sixty_days_of_metrics_end_on_the_first_day_of_use(demo) -> None:
     assert {r["date"] for r in since} == {date(2026, 3, 1), date(2026, 3, 2)}
 
 
-def test_every_playbook_condition_matches_some_but_not_most(demo) -> None:
-    now = demo.context.clock.now()
+@pytest.mark.parametrize("days_later", [0, 21])
+def test_every_playbook_condition_matches_some_but_not_most(demo, clock, days_later) -> None:
+    clock.advance(timedelta(days=days_later))  # the shop lives on in between
+    now = clock.now()
 
     def days_since(moment: datetime) -> float:
         return (now - moment).total_seconds() / 86400
@@ -139,12 +141,16 @@ def test_every_playbook_condition_matches_some_but_not_most(demo) -> None:
         "slow-sellers": [sold30[p["id"]] < 3 and p["status"] == "active" for p in products],
         "low-stock": [p["stock"] < 10 and sold7[p["id"]] >= 1 for p in products],
         "win-back": [
-            days_since(c["last_order_at"]) >= 30 and c["accepts_marketing"] for c in customers
+            30 <= days_since(c["last_order_at"]) < 90 and c["accepts_marketing"] for c in customers
         ],
         "points-expiry": [
             c["points"] >= 100 and 0 < -days_since(c["points_expire_at"]) <= 3 for c in customers
         ],
-        "tier-upgrade": [c["total_spent"] >= 1000 and c["tier"] == "regular" for c in customers],
+        "tier-upgrade": [
+            (c["tier"], c["total_spent"] >= 1000, c["total_spent"] >= 3000)
+            in (("regular", True, False), ("regular", True, True), ("silver", True, True))
+            for c in customers
+        ],
         "unshipped": [
             o["status"] == "paid" and days_since(o["paid_at"]) >= 2
             for o in records(demo, "order").values()
@@ -157,6 +163,54 @@ def test_every_playbook_condition_matches_some_but_not_most(demo) -> None:
     for name, matched in conditions.items():
         share = sum(matched) / len(matched)
         assert 0 < share < 0.5, (name, share)
+
+
+def test_orders_keep_coming_and_customers_agree_with_them_weeks_later(demo, clock) -> None:
+    before = records(demo, "order")
+    clock.advance(timedelta(days=14))
+    after = records(demo, "order")
+    new = [o for i, o in after.items() if i not in before]
+    assert len(new) > 50 and all(o["created_at"] <= clock.now() for o in new)
+    assert all(o["created_at"] > clock.now() - timedelta(days=14) for o in new)
+    test_customers_totals_agree_with_their_orders(demo)
+
+
+def test_paid_orders_ship_and_are_delivered_as_time_passes(demo, clock) -> None:
+    waiting = [o["id"] for o in records(demo, "order").values() if o["status"] == "paid"]
+    assert waiting
+    clock.advance(timedelta(days=10))
+    later = records(demo, "order")
+    assert all(later[i]["status"] == "delivered" for i in waiting)
+    assert all(later[i]["shipped_at"] < later[i]["delivered_at"] <= clock.now() for i in waiting)
+
+
+def test_a_day_lived_in_steps_or_at_once_brings_the_same_orders(tmp_path, generated) -> None:
+    shops = []
+    for name, steps in (("steps", [timedelta(hours=6)] * 12), ("once", [timedelta(days=3)])):
+        shutil.copytree(generated, tmp_path / name)
+        clock = FrozenClock(FIRST_USE)
+        platform = DemoPlatform("shop", {"seed": 42}, PluginContext(clock, tmp_path / name))
+        for step in steps:
+            clock.advance(step)
+            platform.fetch("customer", None)
+        shops.append({i: o["created_at"] for i, o in records(platform, "order").items()})
+        platform.close()
+    assert shops[0] == shops[1]
+
+
+def test_stock_sells_down_and_expired_points_are_cleared(demo, clock) -> None:
+    products, customers = records(demo, "product"), records(demo, "customer")
+    clock.advance(timedelta(days=7))
+    later = {"product": records(demo, "product"), "customer": records(demo, "customer")}
+    assert any(later["product"][i]["stock"] < p["stock"] for i, p in products.items())
+    now = clock.now()
+    lapsed = [i for i, c in customers.items() if (c["points_expire_at"] or now) < now]
+    assert lapsed
+    for customer in (later["customer"][i] for i in lapsed):
+        if customer["points_expire_at"] is None:
+            assert customer["points"] == 0
+        else:  # ordered again: new points, a new expiry
+            assert customer["points_expire_at"] > now
 
 
 def test_a_paused_ad_group_stays_paused_and_only_it_is_fetched_as_changed(demo, context) -> None:
