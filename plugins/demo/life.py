@@ -36,7 +36,7 @@ def live_until(state: DemoState, seed: int, zone: ZoneInfo, now: datetime) -> No
             _live_day(state, random.Random(f"{seed}:life:{day}"), day, begin, end, now)
             day += DAY
         state.set_meta("lived_to", today.isoformat())
-    _ship(state, random.Random(f"{seed}:ship:{now.isoformat()}"), now)
+    _ship(state, seed, now)
     _expire_points(state, now)
 
 
@@ -112,7 +112,7 @@ def _new_order(
     return order
 
 
-def _ship(state: DemoState, rng: random.Random, now: datetime) -> None:
+def _ship(state: DemoState, seed: int, now: datetime) -> None:
     """Ship and deliver the orders whose time has come; some delivered ones get reviewed."""
     for order, plan in state.open_orders():
         ship_at = datetime.fromisoformat(plan["ship_at"])
@@ -124,6 +124,9 @@ def _ship(state: DemoState, rng: random.Random, now: datetime) -> None:
             changes.update(status="delivered", delivered_at=deliver_at)
         if changes["status"] != order["status"]:
             state.update("order", order["id"], changes, now)
+        # Seeded by the order, so whether and how it is reviewed does not depend on
+        # when the shop was looked at.
+        rng = random.Random(f"{seed}:review:{order['id']}")
         if changes["status"] == "delivered" and rng.random() < 0.35:
             _review(state, rng, order, deliver_at, now)
 
