@@ -94,16 +94,15 @@ class RuleScheduler:
                 self._checked.pop(name, None)
         now = self.clock.now()
         for name in changed:
-            self._checked[name] = self._baseline(name, now)
+            # A new schedule has no past to catch up on; a rule new to this process
+            # continues from what the store says it handled.
+            last = None if name in old else run_records.last_handled(self.engine, name)
+            self._checked[name] = last if last is not None else self._fresh(name, now)
         return changed, gone
 
-    def _baseline(self, name: str, now: datetime) -> datetime:
-        # A rule that never ran starts afresh, nothing before counts as missed. An
-        # `every` rule serves its current interval at once; `at` and cron rules wait
-        # for their next time of day.
-        last = run_records.last_handled(self.engine, name)
-        if last is not None:
-            return last
+    def _fresh(self, name: str, now: datetime) -> datetime:
+        # Nothing before a rule's first run counts as missed. An `every` rule serves
+        # its current interval at once; `at` and cron rules wait for their time of day.
         schedule = self.schedule(name)
         return now - grace(schedule) if schedule.every else now
 

@@ -213,3 +213,16 @@ def test_a_new_daily_rule_waits_for_its_time_of_day(
     clock.advance(timedelta(hours=1))
     daemon.fire("evening")
     assert pipeline.runs == [("evening", "2026-05-04")]
+
+
+def test_a_changed_schedule_starts_afresh_without_missed_slots(
+    engine: Engine, clock: FrozenClock, pipeline: StubPipeline, alerts: Alerts
+) -> None:
+    daemon = scheduler(engine, clock, pipeline, alerts)
+    daemon.set_rules({"hourly": HOURLY})
+    daemon.fire("hourly")
+    clock.advance(timedelta(minutes=50))
+    quarterly = make_rule("hourly", every=timedelta(minutes=15))
+    assert daemon.set_rules({"hourly": quarterly}) == ({"hourly"}, set())
+    daemon.fire("hourly")
+    assert recorded(engine) == [("2026-05-04T18:00", "acted"), ("2026-05-04T18:45", "acted")]
