@@ -10,7 +10,8 @@ SIGTERM, started once more to settle what was in flight, and the script checks:
 - zero duplicate actions: no idempotency key took effect twice on the counting
   platform, and no key is in the ledger twice (the store's unique key);
 - zero lost actions: no intent left planned or claimed, and every intent recorded
-  `done` on the counting platform has its effect in the file;
+  `done` has its effect: in the counting platform's file, in the demo shop's own
+  record of the keys it acted on;
 - bounded memory: the daemon's RSS sampled every few seconds, per life.
 
     python benchmarks/soak.py                      # one hour
@@ -23,6 +24,7 @@ import argparse
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -188,25 +190,28 @@ def report(root: Path, lives: int, kills: int, samples: list[list[int]]) -> int:
             dict(conn.execute(select(runs.c.outcome, func.count()).group_by(runs.c.outcome)).all())
         )
         keys = Counter(k for (k,) in conn.execute(select(intents.c.key)))
-        counting_done = {
-            k
-            for (k,) in conn.execute(
-                select(intents.c.key).where(
-                    intents.c.account == "shop2", intents.c.status == "done"
-                )
+        done = conn.execute(
+            select(intents.c.account, intents.c.action, intents.c.key).where(
+                intents.c.status == "done"
             )
-        }
+        ).all()
     engine.dispose()
     effects_file = root / "effects.txt"
     lines = effects_file.read_text().splitlines() if effects_file.exists() else []
     effects = Counter(line.split("\t")[0] for line in lines)
+    demo_effects = demo_keys(root)
+    counting_done = {key for account, _, key in done if account == "shop2"}
+    # tag() acts on the store, not on the demo shop.
+    demo_done = {key for account, action, key in done if account == "shop" and action != "tag"}
     duplicates = sum(1 for n in effects.values() if n > 1) + sum(1 for n in keys.values() if n > 1)
-    lost = statuses["planned"] + statuses["claimed"] + len(counting_done - set(effects))
+    lost = statuses["planned"] + statuses["claimed"]
+    lost += len(counting_done - set(effects)) + len(demo_done - demo_effects)
     peaks = [max(life) for life in samples if life]
     print(f"lives: {lives}, kill -9: {kills}")
     print(f"runs by outcome: {dict(outcomes)}")
     print(f"intents by status: {dict(statuses)}")
     print(f"counting platform effects: {len(lines)} for {len(effects)} keys")
+    print(f"demo shop effects: {len(demo_effects)}, done demo intents: {len(demo_done)}")
     print(f"duplicate actions: {duplicates}")
     print(f"lost actions: {lost}")
     if peaks:
@@ -217,6 +222,15 @@ def report(root: Path, lives: int, kills: int, samples: list[list[int]]) -> int:
             f"last life peak {peaks[-1] / 1024:.1f}"
         )
     return 0 if duplicates == 0 and lost == 0 else 1
+
+
+def demo_keys(root: Path) -> set[str]:
+    """The idempotency keys the demo shop recorded as having taken effect."""
+    found: set[str] = set()
+    for path in (root / ".shopctl").glob("demo-shop-*.sqlite3"):
+        with sqlite3.connect(path) as db:
+            found |= {key for (key,) in db.execute("SELECT key FROM effects")}
+    return found
 
 
 def main() -> None:
