@@ -45,7 +45,7 @@ def assert_exactly_once(project: DaemonProject) -> None:
 def test_kill_9_at_several_points_of_a_batch_then_restart_acts_exactly_once(
     tmp_path: Path,
 ) -> None:
-    project = make_project(tmp_path, BUMP_ALL, count=PRODUCTS, delay=0.1)
+    project = make_project(tmp_path, BUMP_ALL, count=PRODUCTS, delay=0.2)
     for kill_after in (2, 5, 8):
         daemon = start_daemon(project)
         assert wait_for(lambda n=kill_after: sum(project.effect_counts().values()) >= n)
