@@ -230,9 +230,10 @@ class Registry:
     def add_action(self, spec: ActionSpec, origin: str) -> None:
         """Declare an action; the same name may serve several entity types."""
         known = self.actions.get(spec.name)
-        if known is not None and known.params != spec.params:
+        if known is not None and _signature(known.params) != _signature(spec.params):
             raise DeclarationError(
-                f"action {spec.name!r} from {origin} has other parameters than the one "
+                f"action {spec.name!r} from {origin} has other parameters (names, types or "
+                f"defaults) than the one "
                 f"from {self.origins.get('action:' + spec.name)}"
             )
         if known is not None:
@@ -278,3 +279,8 @@ class Registry:
             )
         table[name] = value
         self.origins[f"{kind}:{name}"] = origin
+
+
+def _signature(params: tuple[Param, ...]) -> tuple[tuple[str, Type, Any], ...]:
+    """What makes two declarations of an action the same call: help text may differ."""
+    return tuple((p.name, p.type, p.default) for p in params)

@@ -69,3 +69,14 @@ def test_types_accept_integers_where_numbers_are_expected_but_not_text() -> None
     assert not Type.INTEGER.accepts(Type.NUMBER)
     assert not Type.NUMBER.accepts(Type.TEXT)
     assert Type.TEXT.accepts(Type.NULL)
+
+
+def test_platforms_may_word_the_help_of_a_shared_action_differently() -> None:
+    registry = Registry()
+    registry.add_action(
+        ActionSpec("set_price", ("product",), (Param("price", Type.NUMBER, "New price"),)), "demo"
+    )
+    registry.add_action(
+        ActionSpec("set_price", ("product",), (Param("price", Type.NUMBER, "售价"),)), "shop"
+    )
+    assert registry.actions["set_price"].params[0].help == "New price"
