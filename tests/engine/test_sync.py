@@ -217,6 +217,16 @@ def test_progress_reports_rows_done(project: Project, shop: Shop) -> None:
     assert seen[-1] == ("shop.customer", 3, None)
 
 
+def test_progress_knows_the_total_when_the_platform_returns_a_list(
+    project: Project, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [customer(n) for n in range(4)]
+    monkeypatch.setattr(ShopPlatform, "fetch", lambda self, entity_type, since: records)
+    seen: list[tuple[str, int, int | None]] = []
+    sync(project, entity_type="customer", progress=lambda *args: seen.append(args))
+    assert seen == [("shop.customer", 0, 4), ("shop.customer", 4, 4)]
+
+
 def test_asking_for_a_type_no_account_provides_is_an_error(project: Project) -> None:
     with pytest.raises(ShopctlError, match="no account provides entity type 'review'"):
         sync(project, entity_type="review")
