@@ -254,6 +254,7 @@ class BenchShop(Platform):
         active = min(DAYS, int(DAYS * (1 - math.exp(-popularity / 12))))
         conversion = rng.uniform(0.005, 0.06)
         price = rng.lognormvariate(4.3, 0.9)
+        product_id = f"p{n:06d}"
         rows = []
         for day in sorted(rng.sample(self.days, active)):
             views = max(1, int(popularity * rng.uniform(0.5, 1.5)))
@@ -261,7 +262,7 @@ class BenchShop(Platform):
             units = int(visitors * conversion * rng.uniform(0, 2))
             rows.append(
                 {
-                    "id": f"p{n:06d}",
+                    "id": product_id,
                     "date": day,
                     "views": float(views),
                     "visitors": float(visitors),
@@ -280,13 +281,14 @@ class BenchShop(Platform):
         roi = rng.lognormvariate(0.9, 0.6)
         cpc = rng.lognormvariate(0, 0.5)
         first = rng.randrange(DAYS // 2) if rng.random() < 0.3 else 0
+        group_id = f"g{n:05d}"
         rows = []
         for day in self.days[first:]:
             spend = round(budget * rng.uniform(0.05, 0.6), 2)
             clicks = max(1, int(spend / cpc))
             rows.append(
                 {
-                    "id": f"g{n:05d}",
+                    "id": group_id,
                     "date": day,
                     "impressions": float(clicks * rng.randint(20, 80)),
                     "clicks": float(clicks),
