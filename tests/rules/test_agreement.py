@@ -64,7 +64,8 @@ def _instant(rng: random.Random) -> datetime | None:
         return None
     edge = rng.choice(EDGES)
     jitter = rng.choice([0, 1, -1, 59_999_999, -3_600_000_000, 86_400_000_000 * 30])
-    return edge + timedelta(days=rng.randint(-40, 40), microseconds=jitter * rng.choice([1, -1]))
+    days = rng.choice([0, 0, rng.randint(-40, 40)])  # often right at the edge
+    return edge + timedelta(days=days, microseconds=jitter * rng.choice([1, -1]))
 
 
 def _maybe(rng: random.Random, value: Any) -> Any:
