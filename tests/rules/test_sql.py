@@ -97,6 +97,10 @@ CASES = [
     ("x < 15%", (F, N, N, T)),
     # text: code point order, CJK, substrings, membership
     ('name == "新疆 abc"', (T, F, N, F)),
+    ("name == '西藏'", (F, F, N, T)),
+    ('name != "Zed"', (T, F, N, T)),
+    ("x <= 0.1", (F, N, N, T)),
+    ("x >= 0.1", (T, N, N, T)),
     ('name < "a"', (F, T, N, F)),
     ('name > "新"', (T, F, N, T)),
     ('name contains "abc"', (T, F, N, F)),
@@ -137,6 +141,7 @@ CASES = [
     ("days_until(due) == 3", (T, N, N, N)),
     ("due - at == 34d", (T, N, N, N)),
     ("at + 12h == now()", (F, T, N, F)),
+    ("at + 720m == now()", (F, T, N, F)),
     ("now() - at > 1d", (T, F, N, T)),
     ("-(now() - at) < -20d", (T, F, N, T)),
     ("max(at, due) == due", (T, N, N, N)),
