@@ -347,9 +347,12 @@ class ExpressionChecker:
         if days is None:
             return None
         window = Literal(timedelta(days=days), "duration", span=node.span)
-        formula = _substitute(parse_formula(derived.formula), "w", window)
         inner = ExpressionChecker(self.registry, self.entity_type)
-        expansion = inner.check(formula)
+        try:
+            expansion = inner.check(_substitute(parse_formula(derived.formula), "w", window))
+        except RuleError as error:
+            inner.errors.append(error)
+            expansion = None
         if expansion is None:
             self.fail(node, f"the formula of {node.name} is invalid: {inner.errors[0].message}")
             return None

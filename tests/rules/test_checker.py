@@ -193,3 +193,12 @@ def test_a_derived_metric_with_a_broken_formula_is_reported_at_the_call(registry
         "<expr>:1:1: error: the formula of bad is invalid: `clicks` is not a daily metric of "
         "item (daily metrics: spend, revenue)"
     ]
+
+
+def test_a_derived_metric_whose_formula_does_not_parse_is_reported_at_the_call(
+    registry: Registry,
+) -> None:
+    item = registry.entity_type("item")
+    registry.entity_types["item"] = replace(item, derived=(DerivedMetric("odd", "sum(spend, w"),))
+    (message,) = errors_of("odd(7d) > 1", registry)
+    assert message.startswith("<expr>:1:1: error: the formula of odd is invalid: ")
