@@ -148,10 +148,10 @@ class _Worker:
         safe_to_repeat = spec.honours_keys or spec.idempotent
         if intent.status == "claimed" and intent.attempts > 0 and not safe_to_repeat:
             # Its executor died after the call started: the effect may have happened.
-            found = self._lookup(platform, request)
+            told, found = self._lookup(platform, request)
             if found is not None:
                 return self._done(intent, found)
-            if platform is None or not platform.can_lookup():
+            if not told:
                 return self._unknown(intent, "interrupted during the call; not resent")
         return self._attempts(intent, spec, request, platform)
 
@@ -170,10 +170,10 @@ class _Worker:
                     return self._record(intent, "failed", error=_describe(exc))
             except (AmbiguousError, CallTimeoutError) as exc:
                 if not (spec.honours_keys or spec.idempotent):
-                    found = self._lookup(platform, request)
+                    told, found = self._lookup(platform, request)
                     if found is not None:
                         return self._done(intent, found)
-                    if platform is None or not platform.can_lookup():
+                    if not told:
                         return self._unknown(intent, _describe(exc))
                 if last:
                     return self._unknown(intent, _describe(exc))
@@ -195,14 +195,17 @@ class _Worker:
             return lambda: handler(self.project, intent.account, request)
         return lambda: platform.perform(request)
 
-    def _lookup(self, platform: Platform | None, request: ActionRequest) -> ActionResult | None:
+    def _lookup(
+        self, platform: Platform | None, request: ActionRequest
+    ) -> tuple[bool, ActionResult | None]:
+        """Whether the platform could tell if the key took effect, and its effect if so."""
         if platform is None or not platform.can_lookup():
-            return None
+            return False, None
         try:
-            return self.caller.call(lambda: platform.lookup(request), self.call_timeout)
-        except Exception as exc:
+            return True, self.caller.call(lambda: platform.lookup(request), self.call_timeout)
+        except Exception as exc:  # cannot tell: the caller must not resend
             log.warning("lookup of %s failed: %s", request.key, _describe(exc))
-            return None
+            return False, None
 
     def _entity(self, intent: Intent) -> dict[str, Any]:
         found = self.entities.get((intent.entity_type, intent.account, intent.entity_id))

@@ -230,7 +230,10 @@ class LookupPlatform(CountingPlatform):
     name = "counting_lookup"
 
     def lookup(self, request: ActionRequest) -> ActionResult | None:
-        """The effect of this key, if the shop saw it."""
+        """The effect of this key, if the shop saw it (scripted failures as `lookup`)."""
+        planned = self.shop.script.get(("lookup", request.entity_id), [])
+        if planned:
+            raise planned.pop(0)
         seen = [e for e in self.shop.effects if e[2] == request.key]
         return ActionResult(reference="found") if seen else None
 

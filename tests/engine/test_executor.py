@@ -155,6 +155,18 @@ def test_an_interrupted_action_is_reconciled_when_the_platform_can_look_it_up(
     assert counting_shop.count("boost", "ag1") == 1 and counting_shop.count("boost", "ag2") == 1
 
 
+def test_a_lookup_that_fails_leaves_the_interrupted_action_unknown(
+    acting_project, counting_shop, clock, outbox: Outbox
+) -> None:
+    project = acting_project(plugin="counting_lookup")
+    run_id = plan(project, ("ag1", "boost", {}))
+    counting_shop.script[("lookup", "ag1")] = [TransientError("lookup API down")]
+    crash_after_starting(project, run_id, clock)
+    execute_pending(project, owner="restarted")
+    assert ledger_of(project, run_id)["ag1"].status == "unknown"
+    assert counting_shop.count("boost") == 0 and len(outbox) == 1
+
+
 def test_a_claimed_intent_whose_call_never_started_is_simply_executed(
     acting_project, counting_shop, clock
 ) -> None:
