@@ -114,7 +114,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     text = read_source(path, ConfigError)
     document, errors = load_yaml(text, str(path), ConfigError)
     if errors:
-        raise ConfigErrors([_as_config_error(e) for e in errors])
+        raise ConfigErrors(errors)
     if document is None:
         document = YamlValue({}, Position(str(path), 1, 1))
     return _build(document, path)
@@ -123,10 +123,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 def build_config(data: dict[str, Any], path: Path) -> Config:
     """Turn already-parsed config data into a Config (checked like a file)."""
     return _build(plain_document(data, str(path)), path)
-
-
-def _as_config_error(error: Any) -> ConfigError:
-    return error if isinstance(error, ConfigError) else ConfigError(error.message, error.position)
 
 
 def _build(document: YamlValue, path: Path) -> Config:

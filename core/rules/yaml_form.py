@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from shopctl.errors import Position, RuleError, SourceError
+from shopctl.errors import Position, RuleError
 from shopctl.rules import clauses
 from shopctl.rules.ast import ActionCall
 from shopctl.rules.clauses import ParsedRule, RuleDraft
@@ -30,7 +30,7 @@ def parse_yaml_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleE
     """The rules of a YAML rule file, each with its own errors, and the errors of the
     file itself (YAML syntax, a document that is not a list of rules)."""
     document, errors = load_yaml(text, path, RuleError)
-    file_errors = [_as_rule_error(e) for e in errors]
+    file_errors = list(errors)
     if document is None:
         return [], file_errors
     if document.kind != "list":
@@ -42,12 +42,6 @@ def parse_yaml_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleE
         )
         return [], file_errors
     return [_rule(item) for item in document.value], file_errors
-
-
-def _as_rule_error(error: SourceError) -> RuleError:
-    if isinstance(error, RuleError):
-        return error
-    return RuleError(error.message, error.position, error.length)
 
 
 def _rule(item: YamlValue) -> ParsedRule:

@@ -9,7 +9,7 @@ inside a `when:` string points at its exact character, whatever the quoting styl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,6 +18,7 @@ from shopctl.errors import Position, SourceError
 from shopctl.rules.source_text import SourceText, normalize
 from shopctl.rules.yaml_scalars import scalar_points
 
+E = TypeVar("E", bound=SourceError)  # the error type the caller reports in
 MAX_DEPTH = 32  # rule and config files are a few levels deep
 # The plain data types; a tag asking for anything else (!!python/…) is refused.
 _STANDARD_TAGS = frozenset(
@@ -87,9 +88,7 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def load_yaml(
-    text: str, path: str, error: type[SourceError]
-) -> tuple[YamlValue | None, list[SourceError]]:
+def load_yaml(text: str, path: str, error: type[E]) -> tuple[YamlValue | None, list[E]]:
     """Compose `text` (one YAML document) into YamlValues.
 
     Returns the document (None when empty or unreadable) and every error found: a
@@ -113,13 +112,11 @@ def load_yaml(
         loader.dispose()
     if node is None:
         return None, []
-    errors: list[SourceError] = []
+    errors: list[E] = []
     return _Builder(loader, text, path, error, errors).build(node), errors
 
 
-def _syntax_error(
-    exc: yaml.MarkedYAMLError, text: str, path: str, error: type[SourceError]
-) -> SourceError:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str, error: type[E]) -> E:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
@@ -136,7 +133,7 @@ def _position(path: str, mark: yaml.Mark) -> Position:
     return Position(path, mark.line + 1, mark.column + 1)
 
 
-class _Builder:
+class _Builder(Generic[E]):
     """Composed nodes -> YamlValues, collecting errors."""
 
     def __init__(
@@ -144,8 +141,8 @@ class _Builder:
         loader: _Loader,
         text: str,
         path: str,
-        error: type[SourceError],
-        errors: list[SourceError],
+        error: type[E],
+        errors: list[E],
     ):
         self.loader, self.text, self.path = loader, text, path
         self.error, self.errors = error, errors
