@@ -28,7 +28,7 @@ def record_missed(engine: Engine, rule: str, missed: Sequence[Due], now: datetim
     new (a slot already run or recorded stays as it is)."""
     if not missed:
         return []
-    insert = _insert_ignoring_duplicates(engine)
+    insert = _insert_ignoring_duplicates(engine).returning(runs.c.id)
     recorded = []
     with engine.begin() as conn:
         for due in missed:
@@ -49,7 +49,7 @@ def record_missed(engine: Engine, rule: str, missed: Sequence[Due], now: datetim
                     error="the daemon was not running at the scheduled time",
                 )
             )
-            if result.rowcount:
+            if result.first() is not None:  # nothing comes back for a slot already held
                 recorded.append(due)
     return recorded
 

@@ -36,6 +36,15 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def any_engine(store_url: str) -> Iterator[Engine]:
+    """The same tables on SQLite and on PostgreSQL: for what writes the store."""
+    made = create_engine(store_url)
+    metadata.create_all(made)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
 def clock() -> FrozenClock:
     """A clock standing at 2026-05-04 10:00:05 UTC until moved."""
     return FrozenClock(datetime(2026, 5, 4, 10, 0, 5, tzinfo=UTC))

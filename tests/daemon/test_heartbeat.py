@@ -11,18 +11,18 @@ from shopctl.clock import FrozenClock
 from shopctl.daemon.heartbeat import Heartbeat, daemon_owner, read_beat
 
 
-def test_no_heartbeat_before_any_daemon_ran(engine: Engine) -> None:
-    assert read_beat(engine) is None
+def test_no_heartbeat_before_any_daemon_ran(any_engine: Engine) -> None:
+    assert read_beat(any_engine) is None
 
 
-def test_a_beat_says_who_is_active_and_what_it_does(engine: Engine, clock: FrozenClock) -> None:
+def test_a_beat_says_who_is_active_and_what_it_does(any_engine: Engine, clock: FrozenClock) -> None:
     owner = daemon_owner()
-    beat = Heartbeat(engine, owner)
+    beat = Heartbeat(any_engine, owner)
     beat.start(clock.now(), {"state": "starting"})
     started = clock.now()
     clock.advance(timedelta(seconds=5))
     beat.beat(clock.now(), {"state": "running", "rules": 3})
-    read = read_beat(engine)
+    read = read_beat(any_engine)
     assert read is not None
     assert (read.owner, read.pid, read.started_at) == (owner, os.getpid(), started)
     assert read.beat_at == clock.now() and read.info["rules"] == 3
@@ -30,16 +30,16 @@ def test_a_beat_says_who_is_active_and_what_it_does(engine: Engine, clock: Froze
     assert not read.alive(clock.now() + timedelta(seconds=16), timedelta(seconds=5))
 
 
-def test_a_new_daemon_takes_the_row_over(engine: Engine, clock: FrozenClock) -> None:
-    Heartbeat(engine, "old:1:a").start(clock.now(), {})
-    Heartbeat(engine, "new:2:b").start(clock.now(), {})
-    read = read_beat(engine)
+def test_a_new_daemon_takes_the_row_over(any_engine: Engine, clock: FrozenClock) -> None:
+    Heartbeat(any_engine, "old:1:a").start(clock.now(), {})
+    Heartbeat(any_engine, "new:2:b").start(clock.now(), {})
+    read = read_beat(any_engine)
     assert read is not None and (read.host, read.pid) == ("new", 2)
 
 
-def test_a_stopped_daemon_is_not_alive(engine: Engine, clock: FrozenClock) -> None:
-    beat = Heartbeat(engine, daemon_owner())
+def test_a_stopped_daemon_is_not_alive(any_engine: Engine, clock: FrozenClock) -> None:
+    beat = Heartbeat(any_engine, daemon_owner())
     beat.start(clock.now(), {})
     beat.beat(clock.now(), {"state": "stopped"})
-    read = read_beat(engine)
+    read = read_beat(any_engine)
     assert read is not None and not read.alive(clock.now(), timedelta(seconds=5))

@@ -47,8 +47,9 @@ def test_a_new_every_rule_runs_its_current_slot_at_once_then_on_each_fire(
 
 
 def test_three_hours_of_downtime_give_one_catch_up_run_and_missed_slots(
-    engine: Engine, clock: FrozenClock, pipeline: StubPipeline, alerts: Alerts, sent: SentAlerts
+    any_engine: Engine, clock: FrozenClock, alerts: Alerts, sent: SentAlerts
 ) -> None:
+    engine, pipeline = any_engine, StubPipeline(any_engine, clock)
     first = scheduler(engine, clock, pipeline, alerts)
     first.set_rules({"hourly": HOURLY})
     first.fire("hourly")  # 18:00 local
