@@ -220,7 +220,11 @@ def test_mutated_files_through_the_loader_and_checker(tmp_path: Path, registry: 
     for i in range(400):
         suffix, seed = rng.choice([(".yaml", s) for s in YAML_SEEDS] + [(".rules", TEXT_SEEDS[0])])
         path = tmp_path / f"r{i}{suffix}"
-        path.write_bytes(mutate(rng, seed).encode("utf-8", "surrogatepass"))
+        data = mutate(rng, seed).encode("utf-8", "surrogatepass")
+        if i % 4 == 0:  # raw bytes, often not UTF-8 at all
+            at = rng.randint(0, len(data))
+            data = data[:at] + rng.randbytes(rng.randint(1, 64)) + data[at:]
+        path.write_bytes(data)
         result = load_rules([path], registry, {"ops"})
         assert_positioned(list(result.errors), path.read_text("utf-8", "replace"), str(path))
         count += 1
