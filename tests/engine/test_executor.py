@@ -276,3 +276,19 @@ def test_secrets_in_plugin_errors_never_reach_the_ledger(
     run_id = plan(project, ("ag1", "set_bid", {"bid": 0.5}))
     execute_pending(project, owner="x")
     assert ledger_of(project, run_id)["ag1"].last_error == "PermanentError: 401 for token ***"
+
+
+def test_two_executors_on_the_same_intents_act_once_each(acting_project, counting_shop) -> None:
+    project = acting_project()
+    run_id = plan(project, *((f"ag{i % 3 + 1}", "boost", {"n": i}) for i in range(30)))
+    threads = [
+        threading.Thread(target=execute_pending, args=(project,), kwargs={"owner": owner})
+        for owner in ("a", "b")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {i.status for i in ledger.run_intents(project.engine, run_id)} == {"done"}
+    keys = [key for _, _, key in counting_shop.effects]
+    assert len(keys) == 30 and len(set(keys)) == 30
