@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.sql.expression import Alias
 
+from shopctl.engine.stored_rows import RowShape, StoredRow
 from shopctl.registry import EntityType, Registry
 from shopctl.rules.ast import Binary, Expr
 from shopctl.rules.compiled import CompiledRule, EvalContext, Row, Window, field_key
@@ -186,12 +187,16 @@ def evaluate(
     missed: list[Match] = []
     total: int | None = None
     with read_only(engine) as conn:
-        for row, in_scope in query.rows(conn, query.select(compiled.sql, with_total=True)):
+        for chunk, in_scope in query.rows(conn, query.select(compiled.sql, with_total=True)):
             total = in_scope
-            if compiled.residual is None or compiled.residual(row.row, ctx):
-                matched.append(row)
-            elif len(missed) < near_misses:
-                missed.append(row)
+            if compiled.residual is None:
+                matched += chunk
+                continue
+            for row in chunk:
+                if compiled.residual(row.row, ctx):
+                    matched.append(row)
+                elif len(missed) < near_misses:
+                    missed.append(row)
         if total is None:
             total = query.count(conn)
         if len(missed) < near_misses:
@@ -261,37 +266,48 @@ class RuleQuery:
 
     def select(
         self, condition: Any, *, with_total: bool = False, sample: int | None = None
-    ) -> Select[Any]:
+    ) -> tuple[Select[Any], RowShape]:
         """SELECT _account, id, every value the rule reads WHERE scope and `condition`.
 
-        `condition` is a function of the binding giving a SQL filter (or None).
+        `condition` is a function of the binding giving a SQL filter (or None). Returns
+        the statement and the shape of its rows for `rows`.
         """
         binding = self.binding(sample)
         target = binding.target
         fields, windows = self.compiled.fields, self.compiled.windows
-        values = [binding.field(path).label(f"f{i}") for i, path in enumerate(fields)]
-        values += [binding.window(w).label(f"w{i}") for i, w in enumerate(windows)]
+        keys = ["id", *(field_key(p) for p in fields), *(w.key for w in windows)]
+        values = [
+            target.c.id,
+            *(binding.field(path) for path in fields),
+            *(binding.window(w) for w in windows),
+        ]
+        shape = RowShape(keys, values, self.engine.dialect)
+        columns = [c.label(f"v{i}") for i, c in enumerate(shape.select(values))]
         where = self.selected(target, sample)
         pushed = condition(binding)
         if pushed is not None:
             where.append(pushed)
         if with_total:
-            values.append(self._count_query().scalar_subquery().label("_total"))
-        columns = (target.c._account, target.c.id, *values)
-        return select(*columns).select_from(binding.from_clause).where(*where)
+            columns.append(self._count_query().scalar_subquery().label("_total"))
+        statement = select(target.c._account, *columns).select_from(binding.from_clause)
+        return statement.where(*where), shape
 
-    def rows(self, conn: Connection, statement: Select[Any]) -> Iterator[tuple[Match, int | None]]:
-        """Run `statement` in chunks; each row as a Match, with `_total` if selected."""
-        keys = [field_key(p) for p in self.compiled.fields]
-        keys += [w.key for w in self.compiled.windows]
-        width = 2 + len(keys)
+    def rows(
+        self, conn: Connection, query: tuple[Select[Any], RowShape]
+    ) -> Iterator[tuple[list[Match], int | None]]:
+        """Run the query in chunks: each chunk's rows as Matches, with `_total` if asked."""
+        statement, shape = query
+        width = 1 + len(shape.convert)
+        accounts: dict[str, str] = {}  # one string per account, not one per row
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
         for chunk in result.partitions():
+            total = chunk[0][width] if len(chunk[0]) > width else None
+            matches = []
             for raw in chunk:
-                account, entity_id = raw[0], raw[1]
-                values = dict(zip(keys, raw[2:width], strict=True))
-                values.setdefault("id", entity_id)
-                yield Match(account, entity_id, values), raw[width] if len(raw) > width else None
+                account = accounts.setdefault(raw[0], raw[0])
+                values = tuple(raw[1:width])
+                matches.append(Match(account, values[0], StoredRow(shape, values)))
+            yield matches, total
 
     def count(self, conn: Connection) -> int:
         """How many entities of the rule's type are in scope."""
@@ -299,7 +315,7 @@ class RuleQuery:
 
     def fetch(self, conn: Connection) -> list[Match]:
         """Every in-scope entity (narrow it with `ids`), regardless of the condition."""
-        return [m for m, _ in self.rows(conn, self.select(lambda b: None))]
+        return [m for chunk, _ in self.rows(conn, self.select(lambda b: None)) for m in chunk]
 
     def near_misses(self, conn: Connection, wanted: int, exclude: Sequence[Match]) -> list[Match]:
         """Up to `wanted` entities for which all but one top-level `and` term is true."""
@@ -321,13 +337,14 @@ class RuleQuery:
         statement = self.select(almost, sample=NEAR_MISS_SAMPLE)
         seen = {(m.account, m.id) for m in exclude}
         found: list[Match] = []
-        for match, _ in self.rows(conn, statement):
-            truths = [p.condition(match.row, self.ctx) for p in parts]
-            if (match.account, match.id) in seen or truths.count(True) != len(parts) - 1:
-                continue
-            found.append(match)
-            if len(found) == wanted:
-                break
+        for chunk, _ in self.rows(conn, statement):
+            for match in chunk:
+                truths = [p.condition(match.row, self.ctx) for p in parts]
+                if (match.account, match.id) in seen or truths.count(True) != len(parts) - 1:
+                    continue
+                found.append(match)
+                if len(found) == wanted:
+                    return found
         return found
 
     def _count_query(self) -> Select[Any]:
