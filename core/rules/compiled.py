@@ -108,6 +108,6 @@ class CompiledRule:
     residual: Callable[[Row, EvalContext], bool] | None
     # The whole condition in Python: True, False or None (unknown).
     condition: Callable[[Row, EvalContext], bool | None]
-    # The value of every sub-expression for one row, in evaluation order.
+    # The value of every sub-expression for one row, each node before its children.
     explain: Callable[[Row, EvalContext], list[TraceItem]]
     actions: tuple[CompiledAction, ...] = field(default=())
