@@ -35,8 +35,9 @@ from shopctl.daemon.slots import (
 from shopctl.rules.compiled import CompiledRule
 from shopctl.rules.model import Schedule
 
-# A fire with no run recorded this long after it is reported by the dead-man check.
-DEAD_MAN_AFTER = timedelta(minutes=2)
+# A fire with no run recorded this long after it is reported by the dead-man check
+# (long enough for a sync and an evaluation that are merely slow).
+DEAD_MAN_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ class RuleScheduler:
         now = self.clock.now()
         late = []
         for name in list(self.rules):
+            if name in self._running:
+                continue  # late, but on its way; the run will say how it went
             schedule = self.schedule(name)
             until = now - DEAD_MAN_AFTER
             fires = fires_between(trigger_for(schedule, self.zone), until - grace(schedule), until)
