@@ -79,6 +79,8 @@ class RuleScheduler:
         self.stop = stop or threading.Event()
         self.rules: dict[str, CompiledRule] = {}
         self._checked: dict[str, datetime] = {}
+        # Where each rule's schedule took effect: earlier fires were never its to run.
+        self._since: dict[str, datetime] = {}
         self._running: set[str] = set()
         self._guard = threading.Lock()
 
@@ -93,12 +95,14 @@ class RuleScheduler:
             self.rules = dict(wanted)
             for name in gone:
                 self._checked.pop(name, None)
+                self._since.pop(name, None)
         now = self.clock.now()
         for name in changed:
             # A new schedule has no past to catch up on; a rule new to this process
             # continues from what the store says it handled.
             last = None if name in old else run_records.last_handled(self.engine, name)
             self._checked[name] = last if last is not None else self._fresh(name, now)
+            self._since[name] = self._checked[name]
         return changed, gone
 
     def _fresh(self, name: str, now: datetime) -> datetime:
@@ -179,7 +183,8 @@ class RuleScheduler:
                 continue  # late, but on its way; the run will say how it went
             schedule = self.schedule(name)
             until = now - DEAD_MAN_AFTER
-            fires = fires_between(trigger_for(schedule, self.zone), until - grace(schedule), until)
+            start = max(until - grace(schedule), self._since.get(name, now))
+            fires = fires_between(trigger_for(schedule, self.zone), start, until)
             if not fires:
                 continue
             slot = slot_key(schedule, fires[-1], self.zone)

@@ -173,7 +173,7 @@ def test_dead_man_alerts_when_a_due_slot_has_no_run(
     engine: Engine, clock: FrozenClock, pipeline: StubPipeline, alerts: Alerts, sent: SentAlerts
 ) -> None:
     daemon = scheduler(engine, clock, pipeline, alerts)
-    daemon.set_rules({"hourly": HOURLY})
+    daemon.set_rules({"hourly": HOURLY})  # at 18:00:05 local; nothing will fire it
     clock.advance(timedelta(minutes=9))
     assert daemon.check_dead_man() == []  # 18:00 may still be on its way
     clock.advance(timedelta(minutes=2))
