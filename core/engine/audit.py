@@ -30,6 +30,7 @@ RUN_COLUMNS = (
 )
 INTENT_COLUMNS = (
     "id",
+    "key",
     "run_id",
     "rule",
     "entity_type",
