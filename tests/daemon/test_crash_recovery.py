@@ -37,6 +37,7 @@ def finish(project: DaemonProject) -> None:
 
 
 def assert_exactly_once(project: DaemonProject) -> None:
+    """Every product was acted on, each exactly once."""
     counts = project.effect_counts()
     assert sorted(counts) == [f"p{n:03d}" for n in range(1, PRODUCTS + 1)]
     assert set(counts.values()) == {1}, counts

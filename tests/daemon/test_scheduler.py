@@ -24,10 +24,12 @@ HOURLY = make_rule("hourly", every=timedelta(hours=1))
 def scheduler(
     engine: Engine, clock: FrozenClock, pipeline: StubPipeline, alerts: Alerts, zone=SHANGHAI
 ) -> RuleScheduler:
+    """A scheduler on the test store, as a daemon start makes one."""
     return RuleScheduler(engine, zone, clock, pipeline, alerts)
 
 
 def recorded(engine: Engine, rule: str = "hourly") -> list[tuple[str, str]]:
+    """The (slot, outcome) of each recorded run of `rule`, by slot."""
     query = select(runs.c.slot, runs.c.outcome).where(runs.c.rule == rule).order_by(runs.c.slot)
     with engine.connect() as conn:
         return [tuple(row) for row in conn.execute(query)]

@@ -15,6 +15,7 @@ from tests.daemon.daemon_process import BUMP_ALL
 
 
 def open_daemon(open_counting) -> tuple[object, Daemon]:  # type: ignore[no-untyped-def]
+    """A daemon on a counting project, its runs recorded by the stub pipeline."""
     written, project = open_counting(BUMP_ALL)
     return written, Daemon(project, pipeline=StubPipeline(project.engine, project.clock))
 

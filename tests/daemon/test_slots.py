@@ -27,6 +27,7 @@ DAILY_0230 = Schedule(at=time(2, 30))
 
 
 def utc(*parts: int) -> datetime:
+    """An aware UTC datetime."""
     return datetime(*parts, tzinfo=UTC)
 
 
