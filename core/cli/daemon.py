@@ -96,7 +96,7 @@ def _print_status(data: dict[str, Any]) -> None:
         rules.add_row(
             item["rule"],
             item["schedule"],
-            item["next_run"] or "-",
+            _short(item["next_run"]),
             last.get("slot") or "-",
             last.get("outcome") or ("running" if last else "-"),
         )
@@ -111,10 +111,15 @@ def _print_status(data: dict[str, Any]) -> None:
                 run["rule"],
                 run["slot"] or "-",
                 run["outcome"],
-                run["at"],
+                _short(run["at"]),
                 run["error"] or "",
             )
         console.print(table)
+
+
+def _short(moment: str | None) -> str:
+    # ISO 8601 in the shop's zone, to the minute, for a table a person reads.
+    return moment[:16].replace("T", " ") if moment else "-"
 
 
 commands: list[click.Command] = [daemon, status]
