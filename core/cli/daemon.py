@@ -87,7 +87,7 @@ def _print_status(data: dict[str, Any]) -> None:
         colour = {"alive": "green", "stale": "red", "stopped": "yellow"}[beat["state"]]
         console.print(
             f"daemon: [{colour}]{beat['state']}[/] — {beat['host']} pid {beat['pid']}, "
-            f"started {beat['started_at']}, last heartbeat {beat['beat_at']} "
+            f"started {_short(beat['started_at'])}, last heartbeat {_short(beat['beat_at'])} "
             f"({beat['seconds_since_beat']}s ago)"
         )
     rules = Table("rule", "schedule", "next run", "last run", "outcome", title="Scheduled rules")
