@@ -8,6 +8,7 @@ durations are whole microseconds (see `shopctl.rules.sql`), which keeps them exa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -79,6 +80,8 @@ def _round(value: float | None, digits: int | None = 0) -> float | None:
     """Half away from zero on the value as written, which is what people expect."""
     if value is None or digits is None:
         return None
+    if not math.isfinite(value):
+        return float(value)
     quantum = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
