@@ -104,6 +104,8 @@ def test_now_and_today_come_from_the_context(ctx: EvalContext) -> None:
         ((0.125, 2), 0.13),
         ((1.005, 2), 1.01),
         ((1234.5, -2), 1200.0),
+        ((7, 1), 7.0),
+        ((float("inf"), 2), float("inf")),
     ],
 )
 def test_round_takes_halves_away_from_zero(
