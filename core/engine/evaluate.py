@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, select, tuple_
 from sqlalchemy.engine import Connection, Engine
@@ -42,9 +42,11 @@ NEAR_MISS_SAMPLE = 5000
 AGGREGATES = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One entity and every value the rule and its actions read, keyed like the row."""
+class Match(NamedTuple):
+    """One entity and every value the rule and its actions read, keyed like the row.
+
+    A named tuple: evaluations may hold hundreds of thousands, made cheaply.
+    """
 
     account: str
     id: str
@@ -275,8 +277,9 @@ class RuleQuery:
         binding = self.binding(sample)
         target = binding.target
         fields, windows = self.compiled.fields, self.compiled.windows
-        keys = ["id", *(field_key(p) for p in fields), *(w.key for w in windows)]
+        keys = [None, "id", *(field_key(p) for p in fields), *(w.key for w in windows)]
         values = [
+            target.c._account,
             target.c.id,
             *(binding.field(path) for path in fields),
             *(binding.window(w) for w in windows),
@@ -289,7 +292,7 @@ class RuleQuery:
             where.append(pushed)
         if with_total:
             columns.append(self._count_query().scalar_subquery().label("_total"))
-        statement = select(target.c._account, *columns).select_from(binding.from_clause)
+        statement = select(*columns).select_from(binding.from_clause)
         return statement.where(*where), shape
 
     def rows(
@@ -297,7 +300,7 @@ class RuleQuery:
     ) -> Iterator[tuple[list[Match], int | None]]:
         """Run the query in chunks: each chunk's rows as Matches, with `_total` if asked."""
         statement, shape = query
-        width = 1 + len(shape.convert)
+        width = len(shape.convert)
         accounts: dict[str, str] = {}  # one string per account, not one per row
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
         for chunk in result.partitions():
@@ -305,8 +308,7 @@ class RuleQuery:
             matches = []
             for raw in chunk:
                 account = accounts.setdefault(raw[0], raw[0])
-                values = tuple(raw[1:width])
-                matches.append(Match(account, values[0], StoredRow(shape, values)))
+                matches.append(Match(account, raw[1], StoredRow(shape, raw)))
             yield matches, total
 
     def count(self, conn: Connection) -> int:
