@@ -277,15 +277,17 @@ class RuleQuery:
         binding = self.binding(sample)
         target = binding.target
         fields, windows = self.compiled.fields, self.compiled.windows
-        keys = [None, "id", *(field_key(p) for p in fields), *(w.key for w in windows)]
+        keys = ["id", *(field_key(p) for p in fields), *(w.key for w in windows)]
         values = [
-            target.c._account,
             target.c.id,
             *(binding.field(path) for path in fields),
             *(binding.window(w) for w in windows),
         ]
         shape = RowShape(keys, values, self.engine.dialect)
-        columns = [c.label(f"v{i}") for i, c in enumerate(shape.select(values))]
+        columns = [
+            target.c._account,
+            *(c.label(f"v{i}") for i, c in enumerate(shape.select(values))),
+        ]
         where = self.selected(target, sample)
         pushed = condition(binding)
         if pushed is not None:
@@ -300,15 +302,17 @@ class RuleQuery:
     ) -> Iterator[tuple[list[Match], int | None]]:
         """Run the query in chunks: each chunk's rows as Matches, with `_total` if asked."""
         statement, shape = query
-        width = len(shape.convert)
+        width = 1 + len(shape.convert)
         accounts: dict[str, str] = {}  # one string per account, not one per row
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
         for chunk in result.partitions():
             total = chunk[0][width] if len(chunk[0]) > width else None
             matches = []
             for raw in chunk:
+                # A tuple of the values alone holds less than the driver's row.
+                values = raw[1:width]
                 account = accounts.setdefault(raw[0], raw[0])
-                matches.append(Match(account, raw[1], StoredRow(shape, raw)))
+                matches.append(Match(account, values[0], StoredRow(shape, values)))
             yield matches, total
 
     def count(self, conn: Connection) -> int:

@@ -20,15 +20,12 @@ Convert = Callable[[Any], Any] | None
 
 
 class RowShape:
-    """The keys of a row, and for each value the conversion deferred to reading it.
-
-    A key of None marks a column that is read but not part of the mapping.
-    """
+    """The keys of a row, and for each value the conversion deferred to reading it."""
 
     def __init__(
-        self, keys: Sequence[str | None], columns: Sequence[ColumnElement[Any]], dialect: Dialect
+        self, keys: Sequence[str], columns: Sequence[ColumnElement[Any]], dialect: Dialect
     ):
-        self.index = {key: i for i, key in enumerate(keys) if key is not None}
+        self.index = {key: i for i, key in enumerate(keys)}
         self.convert: list[Convert] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             if deferred(column)
