@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, select, tuple_
@@ -233,7 +234,7 @@ class RuleQuery:
         self.registry = registry
         self.compiled = compiled
         self.ctx = ctx
-        self.tables = EntityTables(registry)
+        self.tables = entity_tables(registry)
         self.entity_type = compiled.entity_type
         self.accounts = sorted({a for a in (compiled.rule.account, account) if a is not None})
         self.ids = list(ids) if ids is not None else None
@@ -357,6 +358,16 @@ class RuleQuery:
         # An alias, so the count is not correlated with the target of the main query.
         counted = self.tables.entity(self.entity_type.name).alias("scope")
         return select(func.count()).select_from(counted).where(*self.in_scope(counted))
+
+
+def entity_tables(registry: Registry) -> EntityTables:
+    """The tables of the registry's entity types, built once per set of declarations."""
+    return _tables_of(tuple(registry.entity_types.values()))
+
+
+@lru_cache(maxsize=16)
+def _tables_of(declared: tuple[EntityType, ...]) -> EntityTables:
+    return EntityTables(Registry(entity_types={t.name: t for t in declared}))
 
 
 def conjuncts(expr: Expr) -> list[Expr]:
