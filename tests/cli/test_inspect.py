@@ -21,6 +21,12 @@ RULES = """\
   when: roi(7d) < 2 and spend(7d) >= 100 and status == "active"
   do:
     - tag("low-roi")
+- rule: big-spender
+  enabled: false
+  on: ad_group
+  when: spend(7d) >= 1000
+  do:
+    - tag("big")
 """
 
 
@@ -137,6 +143,12 @@ def test_explain_prints_a_tree_and_the_verdict(config: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'status == "active"' in result.output
     assert "verdict: false" in result.output
+
+
+def test_explain_a_switched_off_rule_too(config: Path) -> None:
+    result = shopctl(config, "explain", "big-spender", "广告组", "--at", AT, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verdict"] == "true"
 
 
 def test_explain_unknown_rule_suggests_a_name(config: Path) -> None:
