@@ -129,16 +129,16 @@ class Daemon:
         self.heartbeat.start(now, self.info("starting"))
         self.load_rules()
         self.heartbeat.beat(self.project.clock.now(), self.info("running"))
+        # The sweep and the executor pass run once at once: catch-up and recovery do
+        # not wait for the first interval.
+        now = {"next_run_time": self.project.clock.now()}
         every = {"seconds": self.settings.poll}
         self._add("beat", self.beat, "interval", seconds=self.settings.heartbeat)
-        self._add("sweep", self.rules.sweep, "interval", executor=WORK, **every)
-        self._add("execute", self.execute_pending, "interval", executor=WORK, **every)
+        self._add("sweep", self.rules.sweep, "interval", executor=WORK, **every, **now)
+        self._add("execute", self.execute_pending, "interval", executor=WORK, **every, **now)
         self._add("reload", self.reload, "interval", **every)
         self._add("dead_man", self.rules.check_dead_man, "interval", minutes=1)
         self._jobs.start()
-        # Catch up at once rather than at the first sweep.
-        self._jobs.add_job(self._tracked(self.rules.sweep), id="catch_up", executor=WORK)
-        self._jobs.add_job(self._tracked(self.execute_pending), id="recover", executor=WORK)
         event("daemon.started", owner=self.owner, rules=len(self.rules.rules))
 
     def shutdown(self) -> None:

@@ -172,6 +172,14 @@ class DaemonProcess:
         """`kill -9`."""
         self.stop(signal.SIGKILL)
 
+    def wait_or_kill(self, timeout: float) -> int | None:
+        """Its exit status if it ends within `timeout`; else it is killed and None."""
+        try:
+            return self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
     def wait(self, timeout: float = 20) -> int:
         """Wait for it to end; its exit status."""
         code = self.popen.wait(timeout)

@@ -74,7 +74,7 @@ def test_a_crash_at_each_step_ends_with_the_effects_of_an_uninterrupted_run(
         "result_recorded:3",
     ):
         crashing = start_daemon(project, failpoint=failpoint)
-        assert crashing.wait(timeout=30) == 137, (failpoint, crashing.log)
+        assert crashing.wait_or_kill(timeout=30) == 137, (failpoint, crashing.log)
         assert len(project.runs("bump-all")) == (0 if failpoint == "run_inserted:1" else 1)
     assert sum(project.effect_counts().values()) < PRODUCTS
     finish(project)
