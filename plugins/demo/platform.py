@@ -299,7 +299,9 @@ class DemoPlatform(Platform):
     @action(
         "review",
         params=(Param("text", Type.TEMPLATE, "The reply shown under the review"),),
-        customer_facing=True,
+        # A public service reply on the platform, not a marketing contact: consent and
+        # frequency caps must not hold back the answer to a complaint.
+        customer_facing=False,
         honours_keys=True,
         example='reply_review("亲，非常抱歉给您带来不好的体验，客服会尽快联系您")',
     )

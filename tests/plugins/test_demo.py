@@ -396,6 +396,8 @@ def test_the_demo_declares_its_actions_and_change_times() -> None:
     assert specs["send_coupon"].customer_facing and specs["send_coupon"].honours_keys
     assert specs["pause"].reversible and specs["pause"].idempotent
     assert not specs["reply_review"].reversible
+    # Answering a complaint is service, not marketing: consent and caps don't hold it.
+    assert not specs["reply_review"].customer_facing
     assert DemoPlatform.can_lookup()
 
 
