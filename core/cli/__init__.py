@@ -1,1 +1,1 @@
-"""cli."""
+"""The command line: one module per group of commands, added to the group in main."""

@@ -1,1 +1,1 @@
-"""engine."""
+"""The pipeline: sync, evaluate, guard, record intents, execute, undo."""

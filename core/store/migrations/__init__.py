@@ -1,1 +1,1 @@
-"""migrations."""
+"""Alembic migrations of the fixed tables (see shopctl.store.tables)."""

@@ -1,1 +1,1 @@
-"""versions."""
+"""Migration scripts, oldest first."""
