@@ -1,1 +1,1 @@
-"""testing."""
+"""`shopctl.testing`: the kit for plugin authors — contract suites, fixtures, HTTP replay."""
