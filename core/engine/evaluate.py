@@ -86,7 +86,7 @@ class StoreBinding:
         self._tables = tables
         self._registry = registry
         self._entity_type = entity_type
-        self._ctx = ctx
+        self.ctx = ctx
         self._now = bindparam("now", ctx.now, type_=UtcDateTime())
         self._from: FromClause = self.target
         self._related: dict[tuple[str, ...], tuple[Alias, EntityType]] = {}
@@ -146,7 +146,7 @@ class StoreBinding:
         if days in self._grouped:
             return self._grouped[days]
         metrics = self._tables.metrics(self._entity_type.name)
-        today = self._ctx.today
+        today = self.ctx.today
         first = today - timedelta(days=days - 1)
         aggregates = [
             AGGREGATES[w.func](metrics.c[w.metric]).label(w.key) for w in self._wanted[days]

@@ -62,6 +62,7 @@ class SqlBinding(Protocol):
     """Supplied by the evaluator: SQL for the names a compiled condition uses."""
 
     dialect: str  # "sqlite" or "postgresql"
+    ctx: EvalContext  # the evaluation: values that do not depend on the row are computed once
 
     def field(self, path: tuple[str, ...]) -> ColumnElement[Any]:
         """The column of a field of the target entity, or of a related one."""

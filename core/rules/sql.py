@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from shopctl.rules.compiled import SqlBinding
+from shopctl.rules.sargable import sargable_compare
 from shopctl.types import Type
 
 if TYPE_CHECKING:
@@ -178,12 +179,22 @@ def _compare(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
     if node.op in ("in", "member"):
         found = _membership(node, binding)
         return not_(found) if node.value == "not_in" else found
-    left, right = _args(node, binding)
     if node.op == "substring":
+        left, right = _args(node, binding)
         name = "strpos" if binding.dialect == "postgresql" else "instr"
         return getattr(func, name)(left, right) > 0
-    kind = node.args[0].type
-    left, right = text_order(left, kind, binding.dialect), text_order(right, kind, binding.dialect)
+    return _ordered(node.op, *node.args, binding)
+
+
+def _ordered(op: str, left_node: Checked, right_node: Checked, binding: SqlBinding) -> Any:
+    """`left op right` for an order operator; against a bound instant where it can be."""
+    sargable = sargable_compare(op, left_node, right_node, binding)
+    if sargable is not None:
+        return sargable
+    kind = left_node.type
+    left, right = (
+        text_order(to_sql(side, binding), kind, binding.dialect) for side in (left_node, right_node)
+    )
     return {
         "eq": left == right,
         "ne": left != right,
@@ -191,7 +202,7 @@ def _compare(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
         "le": left <= right,
         "gt": left > right,
         "ge": left >= right,
-    }[node.op]
+    }[op]
 
 
 def _membership(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
@@ -221,9 +232,15 @@ def _call(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
 
 
 def _between(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
-    kind = node.args[0].type
-    x, low, high = (text_order(a, kind, binding.dialect) for a in _args(node, binding))
-    return and_(x >= low, x <= high)
+    x, low, high = node.args
+    return and_(_ordered("ge", x, low, binding), _ordered("le", x, high, binding))
+
+
+def _is_null(node: Checked, binding: SqlBinding) -> ColumnElement[Any]:
+    operand = node.args[0]
+    # A stored instant is null exactly when its column is: no conversion per row.
+    value = binding.field(operand.value) if operand.kind == "field" else to_sql(operand, binding)
+    return value.is_not(None) if node.value else value.is_(None)
 
 
 _BUILDERS: dict[str, Callable[[Checked, SqlBinding], ColumnElement[Any]]] = {
@@ -235,11 +252,7 @@ _BUILDERS: dict[str, Callable[[Checked, SqlBinding], ColumnElement[Any]]] = {
     "neg": lambda node, binding: -to_sql(node.args[0], binding),
     "binary": _binary,
     "compare": _compare,
-    "is_null": lambda node, binding: (
-        to_sql(node.args[0], binding).is_not(None)
-        if node.value
-        else to_sql(node.args[0], binding).is_(None)
-    ),
+    "is_null": _is_null,
     "between": _between,
     "call": _call,
 }

@@ -286,6 +286,12 @@ def memory_sqlite_store() -> Iterator[RuleStore]:
     engine.dispose()
 
 
+@pytest.fixture
+def sqlite_binding(memory_sqlite_store: RuleStore, ctx: EvalContext) -> TableBinding:
+    """A binding over the test tables on SQLite, for looking at the SQL compiled."""
+    return TableBinding(memory_sqlite_store, ctx)
+
+
 @pytest.fixture(
     params=["memory_sqlite", pytest.param("shared_postgres", marks=pytest.mark.postgres)]
 )
