@@ -21,11 +21,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import shopctl
+from shopctl.clock import Clock
 from shopctl.config import Config, load_config
 from shopctl.daemon import run_records
 from shopctl.daemon.alerts import Alerts, channel_delivery
 from shopctl.daemon.events import event
-from shopctl.daemon.heartbeat import Heartbeat, daemon_owner, read_beat
+from shopctl.daemon.heartbeat import STALE_AFTER_BEATS, Heartbeat, daemon_owner, read_beat
 from shopctl.daemon.lock import DaemonRunning, store_lock
 from shopctl.daemon.pipeline import EnginePipeline
 from shopctl.daemon.reload import Watcher, merge
@@ -40,6 +41,8 @@ OWNER_PREFIX = "daemon:"
 # Rule runs and executor passes share one worker thread: an executor pass must not
 # claim the intents of a run in progress, and plugins need not be thread-safe.
 WORK = "work"
+# Seconds without a successful heartbeat after which the daemon gives up and exits 1.
+STALL_AFTER_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -85,19 +88,33 @@ class Daemon:
         )
         self._in_flight = 0
         self._count = threading.Lock()
+        self._last_beat = project.clock.monotonic()
 
     def serve(self) -> int:
         """Run until SIGTERM/SIGINT (or the lock is lost); the exit status."""
         self._handle_signals()
         if not self.acquire():
             return 0
+        code = 0
         try:
             self.start()
             while not self.stop.wait(1.0):
-                pass
+                if self.stalled():
+                    # Better to exit and be restarted by the supervisor than to hold
+                    # the lock while doing nothing.
+                    event("daemon.stalled", logging.ERROR, owner=self.owner)
+                    self.alerts.alert("stalled", "the daemon stopped beating and exits")
+                    code = 1
+                    break
         finally:
             self.shutdown()
-        return 0
+        return code
+
+    def stalled(self) -> bool:
+        """Whether the heartbeat job has not succeeded for far longer than its interval
+        (the scheduler's thread died or the store stopped answering)."""
+        limit = max(STALL_AFTER_SECONDS, STALE_AFTER_BEATS * 4 * self.settings.heartbeat)
+        return self.project.clock.monotonic() - self._last_beat > limit
 
     def acquire(self) -> bool:
         """Take the store's lock; on PostgreSQL stand by until it is free.
@@ -128,10 +145,11 @@ class Daemon:
             event("daemon.recovered", interrupted_runs=closed, released_intents=expired)
         self.heartbeat.start(now, self.info("starting"))
         self.load_rules()
-        self.heartbeat.beat(self.project.clock.now(), self.info("running"))
+        self.beat()
         # The sweep and the executor pass run once at once: catch-up and recovery do
-        # not wait for the first interval.
-        now = {"next_run_time": self.project.clock.now()}
+        # not wait for the first interval. APScheduler times its jobs by the wall
+        # clock, whatever clock the rules are judged by.
+        now = {"next_run_time": Clock().now()}
         every = {"seconds": self.settings.poll}
         self._add("beat", self.beat, "interval", seconds=self.settings.heartbeat)
         self._add("sweep", self.rules.sweep, "interval", executor=WORK, **every, **now)
@@ -225,6 +243,7 @@ class Daemon:
             self.stop.set()
             return
         self.heartbeat.beat(self.project.clock.now(), self.info("running"))
+        self._last_beat = self.project.clock.monotonic()
 
     def execute_pending(self) -> None:
         """Execute deferred and recovered intents."""

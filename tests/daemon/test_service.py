@@ -78,3 +78,18 @@ def test_a_changed_store_needs_a_restart_and_says_so(open_counting, tmp_path) ->
     daemon.reload()
     assert daemon.project.config.store == store
     assert "restart the daemon" in written.alerts.read_text(encoding="utf-8")
+
+
+def test_a_daemon_whose_heartbeat_stops_succeeding_is_stalled(open_counting) -> None:  # type: ignore[no-untyped-def]
+    _, daemon = open_daemon(open_counting)
+    assert daemon.acquire()
+    daemon.start()
+    try:
+        daemon.project.clock.advance(timedelta(seconds=60))
+        assert not daemon.stalled()
+        daemon.project.clock.advance(timedelta(seconds=61))
+        assert daemon.stalled()
+        daemon.beat()
+        assert not daemon.stalled()
+    finally:
+        daemon.shutdown()
