@@ -23,7 +23,17 @@ from shopctl.rules.ast import Literal
 from shopctl.rules.compiled import CompiledRule
 from shopctl.rules.model import Rule, Schedule
 from shopctl.store.tables import metadata, runs
-from tests.daemon.daemon_process import HERE, DaemonProject, make_project
+from tests.daemon.daemon_process import HERE, STARTED, DaemonProject, make_project
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left_running() -> Iterator[None]:
+    """Kill any daemon process a test started and did not stop (a failed assertion)."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.alive():
+            process.kill()
 
 
 @pytest.fixture

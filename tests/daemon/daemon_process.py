@@ -197,7 +197,13 @@ def start_daemon(project: DaemonProject, *args: str, failpoint: str | None = Non
         stderr=subprocess.PIPE,
         text=True,
     )
-    return DaemonProcess(popen)
+    process = DaemonProcess(popen)
+    STARTED.append(process)
+    return process
+
+
+STARTED: list[DaemonProcess] = []
+"""Every daemon started, so a failing test cannot leave one running (see conftest)."""
 
 
 def shopctl(project: DaemonProject, *args: str) -> subprocess.CompletedProcess[str]:
