@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.sql.expression import Alias
 
-from shopctl.engine.stored_rows import RowShape, StoredRow
+from shopctl.engine.stored_rows import RowShape, StoredRow, collector_paused
 from shopctl.registry import EntityType, Registry
 from shopctl.rules.ast import Binary, Expr
 from shopctl.rules.compiled import CompiledRule, EvalContext, Row, Window, field_key
@@ -306,14 +306,15 @@ class RuleQuery:
         width = 1 + len(shape.convert)
         accounts: dict[str, str] = {}  # one string per account, not one per row
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
+        one = accounts.setdefault
         for chunk in result.partitions():
             total = chunk[0][width] if len(chunk[0]) > width else None
-            matches = []
-            for raw in chunk:
+            with collector_paused():
                 # A tuple of the values alone holds less than the driver's row.
-                values = raw[1:width]
-                account = accounts.setdefault(raw[0], raw[0])
-                matches.append(Match(account, values[0], StoredRow(shape, values)))
+                matches = [
+                    Match(one(raw[0], raw[0]), raw[1], StoredRow(shape, raw[1:width]))
+                    for raw in chunk
+                ]
             yield matches, total
 
     def count(self, conn: Connection) -> int:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, Text, create_engine, insert, select
+from sqlalchemy import Boolean, Column, MetaData, Table, Text, create_engine, insert, select
 
-from shopctl.engine.stored_rows import RowShape, StoredRow
+from shopctl.engine.stored_rows import RowShape, StoredRow, collector_paused
 from shopctl.store.columns import JsonText, UtcDateTime
 
 
@@ -31,3 +32,35 @@ def test_timestamps_and_lists_are_converted_when_read() -> None:
     with pytest.raises(KeyError):
         row["title"]
     assert row.get("title") is None
+
+
+def test_booleans_are_converted_when_read() -> None:
+    table = Table("t", MetaData(), Column("id", Text), Column("flag", Boolean))
+    engine = create_engine("sqlite://")
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(table), [{"id": "a", "flag": True}])
+    columns = [table.c.id, table.c.flag]
+    shape = RowShape(["id", "flag"], columns, engine.dialect)
+    with engine.connect() as conn:
+        raw = conn.execute(select(*shape.select(columns))).one()
+    assert raw[1] == 1 and raw[1] is not True  # SQLite's integer, as the driver gave it
+    assert StoredRow(shape, tuple(raw))["flag"] is True
+
+
+def test_the_collector_is_paused_only_inside() -> None:
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError("a failure inside still restores it")
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_stays_paused_for_whoever_paused_it() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
