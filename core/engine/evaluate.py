@@ -277,7 +277,8 @@ class RuleQuery:
         """
         binding = self.binding(sample)
         target = binding.target
-        fields, windows = self.compiled.fields, self.compiled.windows
+        windows = self.compiled.windows
+        fields = [path for path in self.compiled.fields if path != ("id",)]  # selected first
         keys = ["id", *(field_key(p) for p in fields), *(w.key for w in windows)]
         values = [
             target.c.id,
