@@ -166,12 +166,14 @@ class RuleDraft:
         self.errors.append(RuleError(message, where, length))
 
     def finish(self, when_text: str = "") -> ParsedRule:
-        """The parsed rule: a Rule when every key was valid, else its errors."""
+        """The parsed rule with its errors; a Rule whenever name, on, when and do are valid."""
         for key in REQUIRED_KEYS:
             if key not in self.given:
                 self.fail(f"rule `{self.name or '?'}` has no `{key}`", self.position)
-        if self.errors or self.name is None:
+        if self.name is None or not {"on", "when", "do"} <= self.values.keys():
             return ParsedRule(self.name, self.position, None, self.errors)
+        # With a bad `limit` or schedule the condition and actions are still checked
+        # (errors and all), so one pass reports every mistake; such a rule never runs.
         values = self.values
         account, entity_type = values["on"]
         schedule = next((values[k] for k in SCHEDULE_KEYS if k in values), None)
@@ -194,4 +196,4 @@ class RuleDraft:
             source=self.position,
             when_text=when_text,
         )
-        return ParsedRule(self.name, self.position, rule)
+        return ParsedRule(self.name, self.position, rule, self.errors)

@@ -93,12 +93,19 @@ def load_rules(
                 )
             elif item.name is not None:
                 defined[item.name] = item.position
-            if item.rule is not None and not item_errors:
-                result.rules[item.name] = item.rule  # type: ignore[index]
+            if item.rule is not None:
                 try:
-                    compiled[item.rule.name] = check_and_compile(item.rule, registry, channels)
+                    checked = check_and_compile(item.rule, registry, channels)
                 except RuleErrors as exc:
                     item_errors += exc.errors
+                else:
+                    if not item_errors:
+                        compiled[item.rule.name] = checked
+                if not item.errors:
+                    result.rules[item.rule.name] = item.rule
+            item_errors.sort(
+                key=lambda e: (e.position.line, e.position.column) if e.position else (0, 0)
+            )
             if item_errors and item.name is not None:
                 reasons[item.name] = str(item_errors[0])
             file_errors += item_errors

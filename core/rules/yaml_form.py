@@ -115,6 +115,11 @@ def _actions(value: YamlValue) -> tuple[ActionCall, ...]:
         return parse_actions(value.source)
     if value.kind != "list" or not value.value:
         raise ValueError('`do` is a list of actions, e.g. [pause] or - notify(ops, "…")')
+    flow = value.raw.text.rstrip() if value.raw is not None else ""
+    if flow.startswith("[") and flow.endswith("]"):
+        # YAML splits a flow list at every comma, even inside a call's arguments
+        # (`[send_coupon(amount=50, expires=7d)]`), so it is read with the grammar.
+        return parse_actions(value.raw.slice(1, len(flow) - 1))
     calls = []
     for item in value.value:
         source = item.source if item.kind == "scalar" else _unquoted_call(item)

@@ -131,3 +131,19 @@ def test_unreadable_and_empty_files(tmp_path: Path, registry: Registry) -> None:
     assert error.message == "this file is not UTF-8 text; save it as UTF-8"
     assert error.position == Position(str(tmp_path / "latin1.yaml"), 1, 12)
     assert result.rules == {} and len(result.files) == 2
+
+
+def test_a_rule_with_a_bad_clause_still_has_its_condition_checked(
+    tmp_path: Path, registry: Registry
+) -> None:
+    path = write(
+        tmp_path,
+        "r.yaml",
+        "- rule: r\n  on: customer\n  when: tier != 3\n  do: [pause]\n  limit: -5\n",
+    )
+    result = load_rules([path], registry, {"ops"})
+    found = [(e.position.line, e.message) for e in result.errors]  # type: ignore[union-attr]
+    assert found[0] == (3, "cannot compare text with integer")
+    assert found[1][0] == 4 and "pause" in found[1][1]  # no pause on customers
+    assert found[2] == (5, "'-5' is not a whole number of at least 1")
+    assert "r" not in result.compiled and result.disabled["r"].endswith(found[0][1])

@@ -38,7 +38,7 @@ def parse(text: str) -> list[ParsedRule]:
 
 def only_error(text: str) -> tuple[str, Position]:
     (parsed,) = parse(text)
-    assert parsed.rule is None and len(parsed.errors) == 1, parsed.errors
+    assert len(parsed.errors) == 1, parsed.errors
     return parsed.errors[0].message, parsed.errors[0].position
 
 
