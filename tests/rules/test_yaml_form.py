@@ -161,3 +161,16 @@ def test_the_condition_keeps_its_tree() -> None:
         Name(("region",)),
         parsed.rule.when.right,  # type: ignore[attr-defined]
     )
+
+
+def test_a_flow_list_of_actions_keeps_commas_inside_calls() -> None:
+    (parsed,) = parse(
+        "- rule: r\n  on: customer\n  when: points > 0\n"
+        "  do: [send_coupon(amount=50, expires=7d), tag('vip')]\n"
+    )
+    assert parsed.errors == []
+    assert parsed.rule is not None
+    coupon, tag = parsed.rule.do
+    assert [name for name, _ in coupon.kwargs] == ["amount", "expires"]
+    assert tag == ActionCall("tag", (Literal("vip", "text"),))
+    assert coupon.span.start == Position("r.yaml", 4, 8)
