@@ -308,9 +308,14 @@ class RuleQuery:
         accounts: dict[str, str] = {}  # one string per account, not one per row
         result = conn.execution_options(yield_per=CHUNK).execute(statement)
         one = accounts.setdefault
-        for chunk in result.partitions():
-            total = chunk[0][width] if len(chunk[0]) > width else None
+        chunks = result.partitions()
+        while True:
+            # Fetching makes as many new containers as building the matches does.
             with collector_paused():
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                total = chunk[0][width] if len(chunk[0]) > width else None
                 # A tuple of the values alone holds less than the driver's row.
                 matches = [
                     Match(one(raw[0], raw[0]), raw[1], StoredRow(shape, raw[1:width]))
