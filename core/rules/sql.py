@@ -3,7 +3,9 @@
 Three-valued logic comes from SQL itself. What needs care is making both databases
 compute exactly what the Python closures compute:
 - timestamps and durations are whole microseconds since 1970 UTC (BIGINT), so
-  comparing, adding and subtracting them is exact on both;
+  comparing, adding and subtracting them is exact on both; but a timestamp column
+  compared with something fixed for the query (`days_since(t) >= 30`, `t < now() - 2h`)
+  is compared as stored with one bound instant (`shopctl.rules.sargable`);
 - `/` is a float division whose zero divisor gives NULL (NULLIF);
 - text is ordered by code point (COLLATE "C" on PostgreSQL, binary on SQLite);
 - a construct that cannot run identically (`matches`, functions without a SQL
