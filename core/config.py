@@ -250,13 +250,14 @@ def validate_plugin_settings(config: Config, registry: Registry) -> list[ConfigE
                 )
                 errors.append(ConfigError(f"unknown {kind} plugin `{item.plugin}`{hint}", where))
                 continue
-            errors += _settings_errors(item, cls.settings, f"{section}.{item.name}")
+            errors += settings_errors(item, cls.settings, f"{section}.{item.name}")
     return errors
 
 
-def _settings_errors(
+def settings_errors(
     item: PluginConfig, declared: tuple[Setting, ...], where: str
 ) -> list[ConfigError]:
+    """Unknown, missing or mistyped settings of one account or channel."""
     errors = []
     names = {s.name: s for s in declared}
     for key in item.settings:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from shopctl.channel import Channel
 from shopctl.clock import Clock, as_utc
-from shopctl.config import Config, load_config
-from shopctl.errors import ConfigError
+from shopctl.config import Config, load_config, settings_errors
+from shopctl.errors import ConfigError, ConfigErrors
 from shopctl.platform import Platform, PluginContext
 from shopctl.plugins import Plugins, load_plugins
 from shopctl.registry import Registry
@@ -108,4 +108,8 @@ class Project:
             failed = self.plugins.failed.get(plugin)
             why = f" (it failed to load: {failed})" if failed else ""
             raise ConfigError(f"{conf.name}: unknown {kind} plugin {plugin!r}{why}", conf.position)
+        section = "accounts" if kind == "platform" else "channels"
+        errors = settings_errors(conf, table[plugin].settings, f"{section}.{conf.name}")
+        if errors:
+            raise ConfigErrors(errors)
         return table[plugin]

@@ -17,12 +17,16 @@ PLUGIN = """
 import json
 from pathlib import Path
 
-from shopctl import Platform, hookimpl
+from shopctl import Platform, Setting, Type, hookimpl
 
 
 class FolderShop(Platform):
     name = "foldershop"
     provides = ("customer", "ad_group")
+    settings = (
+        Setting("path", Type.TEXT, "Folder of <type>.json files"),
+        Setting("broken", Type.BOOLEAN, "Fail like an unreachable API", False),
+    )
 
     def fetch(self, entity_type, since):
         if self.config.get("broken"):

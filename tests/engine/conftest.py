@@ -54,6 +54,10 @@ class ShopPlatform(Platform):
 
     name = "testshop"
     provides = ("customer", "ad_group")
+    settings = (
+        Setting("shop", Type.TEXT, "Which in-memory Shop this account serves"),
+        Setting("token", Type.TEXT, "An API token (only to prove it is never shown)", None),
+    )
     shops: ClassVar[dict[str, Shop]] = {}
 
     @property
