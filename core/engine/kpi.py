@@ -83,7 +83,7 @@ class KpiReport:
     previous: Period
     values: dict[str, float | None]
     before: dict[str, float | None]
-    low_stock: int
+    low_stock: list[dict[str, Any]]
     top_products: list[dict[str, Any]] = field(default_factory=list)
     worst_ad_groups: list[dict[str, Any]] = field(default_factory=list)
     runs: dict[str, int] = field(default_factory=dict)
@@ -211,13 +211,18 @@ class _Figures:
             "bad_review_reply_rate": ratio(replied, bad),
         }
 
-    def low_stock(self) -> int:
-        """Active products with fewer than LOW_STOCK units, as stored now."""
+    def low_stock(self) -> list[dict[str, Any]]:
+        """Active products with fewer than LOW_STOCK units as stored now, fewest first."""
         product = self.product
-        query = select(func.count()).where(
-            product.c.status == "active", product.c.stock < LOW_STOCK
+        query = (
+            select(product.c[ACCOUNT], product.c.id, product.c.title, product.c.stock)
+            .where(product.c.status == "active", product.c.stock < LOW_STOCK)
+            .order_by(product.c.stock, product.c[ACCOUNT], product.c.id)
         )
-        return int(self.conn.scalar(query) or 0)
+        return [
+            {"account": a, "id": i, "title": t, "stock": n}
+            for a, i, t, n in self.conn.execute(query)
+        ]
 
     def top_products(self, period: Period) -> list[dict[str, Any]]:
         """The TOP products by revenue over the period."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from shopctl.engine.kpi import COUNTS, LABELS, PERCENT, KpiReport
+from shopctl.engine.kpi import COUNTS, LABELS, PERCENT, TOP, KpiReport
 
 TITLES = {"daily": "日复盘 Daily review", "weekly": "周复盘 Weekly review"}
 TITLES["monthly"] = "月复盘 Monthly review"
@@ -61,6 +61,8 @@ def render_report(report: KpiReport) -> str:
         ),
         "<h2>商品销售额 Top products by revenue</h2>",
         _products(report),
+        "<h2>低库存商品 Low-stock products</h2>",
+        _low_stock(report),
         "<h2>低投产推广单元 Ad groups with the lowest ROI</h2>",
         bar_chart([(g["name"] or g["id"], g["roi"]) for g in report.worst_ad_groups]),
         _ad_groups(report),
@@ -153,7 +155,7 @@ def _cards(report: KpiReport) -> str:
         )
     cards.append(
         '<div class="card"><div class="label">低库存商品 Low-stock products</div>'
-        f'<div class="value">{report.low_stock}</div>'
+        f'<div class="value">{len(report.low_stock)}</div>'
         '<div class="label">当前 as of now</div></div>'
     )
     return f'<div class="cards">{"".join(cards)}</div>'
@@ -165,6 +167,13 @@ def _products(report: KpiReport) -> str:
         for p in report.top_products
     ]
     return _table(("ID", "标题 Title", "销量 Units", "销售额 Revenue"), rows, numeric_from=2)
+
+
+def _low_stock(report: KpiReport) -> str:
+    rows = [(p["id"], p["title"] or "", str(p["stock"])) for p in report.low_stock[:TOP]]
+    table = _table(("ID", "标题 Title", "库存 Stock"), rows, numeric_from=2)
+    more = len(report.low_stock) - len(rows)
+    return table + (f'<p class="meta">…另有 and {more} more</p>' if more > 0 else "")
 
 
 def _ad_groups(report: KpiReport) -> str:

@@ -70,6 +70,7 @@ def test_json_has_stable_keys_and_the_demo_shop_has_sales(demo: Path, tmp_path: 
     assert data["kpis"]["revenue"]["value"] > 0 and data["kpis"]["orders"]["value"] > 0
     assert 0 < len(data["top_products"]) <= 10 and len(data["daily"]) == 30
     assert all(g["spend"] >= 100 for g in data["worst_ad_groups"])
+    assert all(p["stock"] < 10 for p in data["low_stock_products"])
 
 
 def test_at_sets_the_period_in_the_configured_zone(demo: Path, tmp_path: Path) -> None:

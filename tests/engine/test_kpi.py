@@ -189,7 +189,10 @@ def test_daily_review_knows_every_kpi_exactly(shop: tuple[Engine, EntityTables])
     assert before["repurchase_rate"] == 1.0
     assert report.change("revenue") == 1.0
     assert report.change("conversion") == -0.5
-    assert report.low_stock == 1  # P1; the archived P3 does not count
+    # P1 only: the archived P3 has none left but is not for sale.
+    assert report.low_stock == [
+        {"account": "shop", "id": "P1", "title": "<script>x</script>", "stock": 3}
+    ]
 
 
 def test_ads_without_spend_and_days_without_reviews_give_null_not_errors(

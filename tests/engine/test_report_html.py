@@ -57,7 +57,10 @@ def report(**changes: object) -> KpiReport:
         "previous": previous,
         "values": values,
         "before": before,
-        "low_stock": 4,
+        "low_stock": [
+            {"account": "shop", "id": f"P{n}", "title": f"<b>{n}</b>", "stock": n}
+            for n in range(12)
+        ],
         "top_products": [
             {"account": "shop", "id": "P1", "title": "<script>alert(1)</script>"}
             | {"revenue": 500.0, "units_sold": 5.0},
@@ -115,16 +118,24 @@ def test_platform_text_is_escaped() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "保温杯 &amp; 杯盖" in page
     assert "bad &quot;group&quot;" in page
+    assert "&lt;b&gt;9&lt;/b&gt;" in page and "<b>" not in page
+
+
+def test_low_stock_shows_the_count_and_the_ten_fewest() -> None:
+    page = render_report(report())
+    assert '<div class="value">12</div>' in page
+    assert "&lt;b&gt;9&lt;/b&gt;" in page and "&lt;b&gt;10&lt;/b&gt;" not in page
+    assert "…另有 and 2 more" in page
 
 
 def test_empty_review_still_renders() -> None:
-    empty = report(top_products=[], worst_ad_groups=[], runs={}, actions={}, daily=[])
+    empty = report(top_products=[], low_stock=[], worst_ad_groups=[], runs={}, actions={}, daily=[])
     page = render_report(empty)
     parsed = Structure()
     parsed.feed(page)
     assert parsed.errors == [] and parsed.open == []
-    # Products, the ad groups' chart and table, runs and actions.
-    assert page.count("无数据 No data") == 5
+    # Products, low stock, the ad groups' chart and table, runs and actions.
+    assert page.count("无数据 No data") == 6
 
 
 def test_values_and_changes_read_like_an_operator_expects() -> None:
