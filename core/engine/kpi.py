@@ -300,31 +300,31 @@ class _Figures:
     def daily(self, period: Period) -> list[dict[str, Any]]:
         """Revenue, ad spend, ad revenue and ROI of each day of the period (0 on empty days)."""
         shop = self._by_day(self.product_days, period, "revenue")
-        spend = self._by_day(self.ad_days, period, "spend")
-        ad_revenue = self._by_day(self.ad_days, period, "revenue")
-        return [
-            {
-                "date": day.isoformat(),
-                "revenue": shop.get(day, 0.0),
-                "ad_spend": spend.get(day, 0.0),
-                "ad_revenue": ad_revenue.get(day, 0.0),
-                "roi": ratio(ad_revenue.get(day), spend.get(day)),
-            }
-            for day in period.days()
-        ]
+        ads = self._by_day(self.ad_days, period, "spend", "revenue")
+        series = []
+        for day in period.days():
+            (revenue,) = shop.get(day, (0.0,))
+            spend, ad_revenue = ads.get(day, (0.0, 0.0))
+            series.append(
+                {
+                    "date": day.isoformat(),
+                    "revenue": revenue,
+                    "ad_spend": spend,
+                    "ad_revenue": ad_revenue,
+                    "roi": ratio(ad_revenue, spend),
+                }
+            )
+        return series
 
     def _sums(self, days: Table, period: Period, *metrics: str) -> dict[str, float]:
         sums = [func.coalesce(func.sum(days.c[m]), 0.0) for m in metrics]
         row = self.conn.execute(select(*sums).where(*_dated(days, period))).one()
         return {m: float(v) for m, v in zip(metrics, row, strict=True)}
 
-    def _by_day(self, days: Table, period: Period, metric: str) -> dict[date, float]:
-        query = (
-            select(days.c.date, func.sum(days.c[metric]))
-            .where(*_dated(days, period))
-            .group_by(days.c.date)
-        )
-        return {day: float(v or 0) for day, v in self.conn.execute(query)}
+    def _by_day(self, days: Table, period: Period, *metrics: str) -> dict[date, tuple[float, ...]]:
+        sums = [func.coalesce(func.sum(days.c[m]), 0.0) for m in metrics]
+        query = select(days.c.date, *sums).where(*_dated(days, period)).group_by(days.c.date)
+        return {day: tuple(float(v) for v in values) for day, *values in self.conn.execute(query)}
 
     def _placed(self, period: Period) -> list[Any]:
         created = self.order.c.created_at
