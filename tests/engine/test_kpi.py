@@ -26,7 +26,7 @@ def utc(*parts: int) -> datetime:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[tuple[Engine, EntityTables]]:
+def empty_store(store_url: str) -> Iterator[tuple[Engine, EntityTables]]:
     """An empty store with the canonical entity tables."""
     registry = load_plugins(allowed=set()).registry
     engine = open_store(store_url, registry)
@@ -35,9 +35,9 @@ def store(store_url: str) -> Iterator[tuple[Engine, EntityTables]]:
 
 
 @pytest.fixture
-def shop(store: tuple[Engine, EntityTables]) -> tuple[Engine, EntityTables]:
+def tiny_shop(empty_store: tuple[Engine, EntityTables]) -> tuple[Engine, EntityTables]:
     """Yesterday (03-28) and the day before (03-27) of a tiny shop, plus rows outside both."""
-    engine, tables = store
+    engine, tables = empty_store
 
     def add(table: str, *rows: dict, metrics: bool = False) -> None:
         target = tables.metrics(table) if metrics else tables.entity(table)
@@ -157,8 +157,8 @@ def test_periods_are_whole_local_days_before_today() -> None:
         periods("yearly", AT)
 
 
-def test_daily_review_knows_every_kpi_exactly(shop: tuple[Engine, EntityTables]) -> None:
-    report = compute_kpis(*shop, "daily", AT)
+def test_daily_review_knows_every_kpi_exactly(tiny_shop: tuple[Engine, EntityTables]) -> None:
+    report = compute_kpis(*tiny_shop, "daily", AT)
     assert report.values == {
         "revenue": 400.0,
         "units_sold": 4.0,
@@ -196,18 +196,20 @@ def test_daily_review_knows_every_kpi_exactly(shop: tuple[Engine, EntityTables])
 
 
 def test_ads_without_spend_and_days_without_reviews_give_null_not_errors(
-    shop: tuple[Engine, EntityTables],
+    tiny_shop: tuple[Engine, EntityTables],
 ) -> None:
-    before = compute_kpis(*shop, "daily", AT).before
+    before = compute_kpis(*tiny_shop, "daily", AT).before
     assert before["ad_spend"] == 0.0
     assert before["roi"] is None and before["ctr"] is None and before["cpc"] is None
     assert before["bad_reviews"] == 0 and before["bad_review_reply_rate"] is None
-    report = compute_kpis(*shop, "daily", AT)
+    report = compute_kpis(*tiny_shop, "daily", AT)
     assert report.change("ad_spend") is None  # nothing to compare with
 
 
-def test_empty_store_gives_zero_sums_and_null_ratios(store: tuple[Engine, EntityTables]) -> None:
-    report = compute_kpis(*store, "monthly", AT)
+def test_empty_store_gives_zero_sums_and_null_ratios(
+    empty_store: tuple[Engine, EntityTables],
+) -> None:
+    report = compute_kpis(*empty_store, "monthly", AT)
     assert report.values["revenue"] == 0.0 and report.values["orders"] == 0
     ratios = ("conversion", "aov", "repurchase_rate", "roi", "ctr", "cpc")
     assert all(report.values[key] is None for key in ratios)
@@ -217,9 +219,9 @@ def test_empty_store_gives_zero_sums_and_null_ratios(store: tuple[Engine, Entity
 
 
 def test_top_products_worst_ad_groups_and_what_shopctl_did(
-    shop: tuple[Engine, EntityTables],
+    tiny_shop: tuple[Engine, EntityTables],
 ) -> None:
-    report = compute_kpis(*shop, "weekly", AT)
+    report = compute_kpis(*tiny_shop, "weekly", AT)
     assert [(p["id"], p["title"], p["revenue"]) for p in report.top_products] == [
         ("P1", "<script>x</script>", 500.0),
         ("P2", "保温杯", 100.0),
@@ -233,9 +235,9 @@ def test_top_products_worst_ad_groups_and_what_shopctl_did(
 
 
 def test_daily_series_cover_a_week_even_for_a_daily_review(
-    shop: tuple[Engine, EntityTables],
+    tiny_shop: tuple[Engine, EntityTables],
 ) -> None:
-    series = compute_kpis(*shop, "daily", AT).daily
+    series = compute_kpis(*tiny_shop, "daily", AT).daily
     assert [d["date"] for d in series] == [f"2026-03-{d}" for d in range(22, 29)]
     assert series[-1] == {
         "date": "2026-03-28",
@@ -247,8 +249,8 @@ def test_daily_series_cover_a_week_even_for_a_daily_review(
     assert series[-2]["revenue"] == 200.0 and series[-2]["roi"] is None
 
 
-def test_json_has_stable_keys(shop: tuple[Engine, EntityTables]) -> None:
-    data = compute_kpis(*shop, "daily", AT).to_json()
+def test_json_has_stable_keys(tiny_shop: tuple[Engine, EntityTables]) -> None:
+    data = compute_kpis(*tiny_shop, "daily", AT).to_json()
     assert data["current"] == {"first": "2026-03-28", "last": "2026-03-28"}
     assert data["timezone"] == "Asia/Shanghai" and data["at"] == "2026-03-29T01:00:00+00:00"
     assert data["kpis"]["roi"]["label"] == "投产比 ROI"
