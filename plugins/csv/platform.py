@@ -20,10 +20,17 @@ from shopctl import (
     Type,
     action,
 )
-from shopctl_plugins.action_params import BID, BUDGET, CHANGED_FIELD, PRICE
 from shopctl_plugins.csv.bulk_edit import BulkEdits
 from shopctl_plugins.csv.folder import DAILY_SUFFIX, Table, read_schema, read_table
 from shopctl_plugins.csv.values import CellError, parse_cell, parse_date
+from shopctl_plugins.shared_actions import (
+    BID,
+    BUDGET,
+    CHANGED_FIELD,
+    PRICE,
+    recorded_result,
+    undo_field,
+)
 
 SOURCE = "_source"
 ERROR = "_error"
@@ -132,18 +139,16 @@ class CsvPlatform(Platform):
         result = {"before": before, "after": after, "detail": f"{path.name}: {column}={value}"}
         if not request.dry_run:
             result = self.edits.write(path, request.entity_id, after, request.key, result)
-        return _result(result)
+        return recorded_result(result)
 
     def lookup(self, request: ActionRequest) -> ActionResult | None:
         """The result recorded for `request.key`, or None if no row was written for it."""
         done = self.edits.done(request.key)
-        return _result(done) if done is not None else None
+        return recorded_result(done) if done is not None else None
 
     def restore(self, request: ActionRequest, before: Mapping[str, Any]) -> ActionResult:
         """Append a row that puts the old value back (once per undone key)."""
-        column = CHANGED_FIELD.get(request.action)
-        if column is None or column not in before:
-            raise PermanentError(f"csv cannot undo {request.action!r} with {dict(before)}")
+        column = undo_field("csv", request, before)
         path = self.edits.path(request.entity_type, request.action)
         result = {
             "before": {column: None},
@@ -153,7 +158,7 @@ class CsvPlatform(Platform):
         written = self.edits.write(
             path, request.entity_id, {column: before[column]}, f"undo:{request.key}", result
         )
-        return _result(written)
+        return recorded_result(written)
 
     @action("ad_group", reversible=True, idempotent=True, honours_keys=True, example="pause")
     def pause(self, request: ActionRequest) -> ActionResult:
@@ -209,9 +214,3 @@ def _positive(request: ActionRequest, name: str) -> float:
             f"{request.action}: {name} must be a number greater than 0, not {value!r}"
         )
     return round(float(value), 2)
-
-
-def _result(row: Mapping[str, Any]) -> ActionResult:
-    return ActionResult(
-        before=row.get("before"), after=row.get("after"), detail=row.get("detail") or ""
-    )

@@ -21,7 +21,6 @@ from shopctl import (
     Type,
     action,
 )
-from shopctl_plugins.action_params import BID, BUDGET, CHANGED_FIELD, PRICE
 from shopctl_plugins.demo.coupons import coupon_code
 from shopctl_plugins.demo.generate import (
     HISTORY_DAYS,
@@ -33,6 +32,13 @@ from shopctl_plugins.demo.generate import (
 from shopctl_plugins.demo.life import live_until
 from shopctl_plugins.demo.state import DemoState
 from shopctl_plugins.demo.titles import refresh_title
+from shopctl_plugins.shared_actions import (
+    BID,
+    BUDGET,
+    PRICE,
+    recorded_result,
+    undo_field,
+)
 
 PROVIDES = ("product", "customer", "order", "ad_group", "review")
 WITH_METRICS = ("product", "ad_group")
@@ -149,7 +155,9 @@ class DemoPlatform(Platform):
         with self.state.transaction():
             done = self.state.effect(request.key)
             if done is not None:
-                return _result({**done, "detail": f"already done: {done.get('detail', '')}"})
+                return recorded_result(
+                    {**done, "detail": f"already done: {done.get('detail', '')}"}
+                )
             result = super().perform(request)
             if not request.dry_run:
                 self.state.add_effect(
@@ -164,13 +172,11 @@ class DemoPlatform(Platform):
     def lookup(self, request: ActionRequest) -> ActionResult | None:
         """The result of the action done under `request.key`, or None if it never happened."""
         done = self.state.effect(request.key)
-        return _result(done) if done is not None else None
+        return recorded_result(done) if done is not None else None
 
     def restore(self, request: ActionRequest, before: Mapping[str, Any]) -> ActionResult:
         """Write back the field the action changed, as it was before."""
-        changed = CHANGED_FIELD.get(request.action)
-        if changed is None or changed not in before:
-            raise PermanentError(f"demo cannot undo {request.action!r} with {dict(before)}")
+        changed = undo_field("demo", request, before)
         with self.state.transaction():
             return self._change(request, {changed: before[changed]})
 
@@ -336,12 +342,3 @@ def _as_row(result: ActionResult) -> dict[str, Any]:
         "reference": result.reference,
         "detail": result.detail,
     }
-
-
-def _result(row: dict[str, Any]) -> ActionResult:
-    return ActionResult(
-        before=row.get("before"),
-        after=row.get("after"),
-        reference=row.get("reference"),
-        detail=row.get("detail") or "",
-    )
