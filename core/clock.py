@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -22,10 +21,6 @@ class Clock:
         """Wait `seconds`."""
         if seconds > 0:
             time.sleep(seconds)
-
-    def local_now(self, zone: ZoneInfo) -> datetime:
-        """The current instant in `zone`."""
-        return self.now().astimezone(zone)
 
 
 class FrozenClock(Clock):
