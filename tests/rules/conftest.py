@@ -206,6 +206,10 @@ class RuleStore:
         with self.engine.connect() as conn:
             return {r.id: r.v for r in conn.execute(query)}
 
+    def python_values(self, compiled: CompiledRule, ctx: EvalContext) -> dict[str, bool | None]:
+        """Each item's value of the whole condition, computed by the Python closures."""
+        return {i: compiled.condition(row, ctx) for i, row in self.rows(compiled, ctx).items()}
+
     def matching(self, compiled: CompiledRule, ctx: EvalContext) -> set[str]:
         """Ids matched as the evaluator does it: SQL filter, then the residual."""
         binding = TableBinding(self, ctx)
