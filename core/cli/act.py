@@ -5,35 +5,47 @@ from __future__ import annotations
 import os
 import socket
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from rich.console import Console
 
 from shopctl.cli import act_output
-from shopctl.cli.options import at_option, config_option, echo_json, json_option, open_project
+from shopctl.cli.options import (
+    at_option,
+    config_option,
+    echo_json,
+    json_option,
+    open_project,
+    verbose_option,
+)
 from shopctl.engine.audit import list_intents, list_runs
 from shopctl.engine.executor import execute_pending
-from shopctl.engine.runs import FAILED_STATUSES, SlotTaken, plan_rule, run_rule
+from shopctl.engine.runs import FAILED_STATUSES, RunReport, SlotTaken, plan_rule, run_rule
 from shopctl.engine.undo import undo_run
 from shopctl.errors import EXIT_INVALID, EXIT_OK, EXIT_PLUGIN, ShopctlError
 from shopctl.project import Project
 from shopctl.rules.compiled import CompiledRule
 from shopctl.rules.durations import parse_duration
+from shopctl.rules.loader import SWITCHED_OFF
 from shopctl.rules.suggest import did_you_mean
 
 
 @click.command("plan")
 @click.argument("rules", nargs=-1, metavar="[RULE]...")
 @at_option
+@verbose_option
 @json_option
 @config_option
 def plan_command(
-    rules: tuple[str, ...], at: str | None, as_json: bool, config_path: str | None
+    rules: tuple[str, ...], at: str | None, verbose: bool, as_json: bool, config_path: str | None
 ) -> None:
     """What a run would do now: matches, planned actions, skipped entities and why.
 
-    Nothing is changed anywhere: no sync, no ledger, no platform call.
+    Nothing is changed anywhere: no sync, no ledger, no platform call. Exit status 1
+    when a rule asked for (every rule, when none is named) could not be planned.
     """
     project = open_project(config_path, at)
     try:
@@ -45,8 +57,8 @@ def plan_command(
     if as_json:
         echo_json({"rules": [p.to_json() for p in plans], "disabled": _disabled_json(disabled)})
     else:
-        act_output.print_plans(Console(), plans, disabled)
-    _exit(EXIT_INVALID if disabled else EXIT_OK)
+        act_output.print_plans(Console(), plans, disabled, _shown(project, verbose))
+    _exit(EXIT_INVALID if _could_not_run(disabled, named=bool(rules)) else EXIT_OK)
 
 
 @click.command("run")
@@ -55,6 +67,7 @@ def plan_command(
 @click.option("--dry-run", is_flag=True, help="Evaluate and guard, record the run, act on nothing.")
 @click.option("--no-sync", is_flag=True, help="Use the store as it is; do not sync first.")
 @at_option
+@verbose_option
 @json_option
 @config_option
 def run_command(
@@ -63,26 +76,42 @@ def run_command(
     dry_run: bool,
     no_sync: bool,
     at: str | None,
+    verbose: bool,
     as_json: bool,
     config_path: str | None,
 ) -> None:
     """Run rules now: sync, evaluate, guard, act, record.
 
     Actions earlier runs left due (deferred by quiet hours, or interrupted) go out too.
+    Each rule is printed as soon as its run ends, a failure with its reason.
 
-    Exit status 3 when an action failed (or may not have happened) or a platform failed.
+    Exit status 3 when an action failed (or may not have happened) or a platform failed;
+    1 when a rule asked for (every rule, with --all) could not run.
     """
     if not rules and not run_all:
         raise click.UsageError("name the rules to run, or use --all")
     project = open_project(config_path, at)
+    console = Console()
+    shown = _shown(project, verbose)
+    finished: list[RunReport] = []
     try:
         chosen, disabled = _select(project, rules, every=run_all)
-        sync_failures = [] if no_sync else _sync(project)
-        reports = [run_rule(project, compiled, dry_run=dry_run) for compiled in chosen]
-        earlier = {} if dry_run else _resume_earlier(project)
+        with _progress(console, as_json, "syncing"):
+            sync_failures = [] if no_sync else _sync(project)
+        if not as_json:
+            act_output.print_sync_failures(console, sync_failures)
+        for compiled in chosen:
+            with _progress(console, as_json, f"running {compiled.rule.name}"):
+                report = run_rule(project, compiled, dry_run=dry_run)
+            if isinstance(report, SlotTaken):
+                continue
+            finished.append(report)
+            if not as_json:
+                act_output.print_run(console, report, shown)
+        with _progress(console, as_json, "sending what earlier runs left due"):
+            earlier = {} if dry_run else _resume_earlier(project)
     finally:
         project.close()
-    finished = [r for r in reports if not isinstance(r, SlotTaken)]
     if as_json:
         echo_json(
             {
@@ -93,13 +122,14 @@ def run_command(
             }
         )
     else:
-        act_output.print_runs(Console(), finished, disabled, sync_failures, earlier)
+        act_output.print_runs_end(console, finished, disabled, earlier)
     failed = (
         sync_failures
         or any(r.failed or r.outcome == "failed" for r in finished)
         or any(earlier.get(status) for status in FAILED_STATUSES)
     )
-    _exit(EXIT_PLUGIN if failed else EXIT_INVALID if disabled else EXIT_OK)
+    broken = _could_not_run(disabled, named=bool(rules))
+    _exit(EXIT_PLUGIN if failed else EXIT_INVALID if broken else EXIT_OK)
 
 
 @click.command("history")
@@ -127,10 +157,13 @@ def history_command(rule: str | None, since: str, as_json: bool, config_path: st
 @click.command("actions")
 @click.option("--run", "run_id", type=int, default=None, help="Only the actions of this run.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@verbose_option
 @json_option
 @config_option
-def actions_command(run_id: int | None, limit: int, as_json: bool, config_path: str | None) -> None:
-    """The action ledger, newest first: what was done to which entity, and its status."""
+def actions_command(
+    run_id: int | None, limit: int, verbose: bool, as_json: bool, config_path: str | None
+) -> None:
+    """The action ledger, newest first, one line each; --verbose adds arguments and errors."""
     project = open_project(config_path)
     try:
         found = list_intents(project.engine, run_id=run_id, limit=limit)
@@ -139,7 +172,7 @@ def actions_command(run_id: int | None, limit: int, as_json: bool, config_path: 
     if as_json:
         echo_json({"actions": found})
     else:
-        act_output.print_actions(Console(), found)
+        act_output.print_actions(Console(), found, _shown(project, verbose), limit)
 
 
 @click.command("undo")
@@ -188,9 +221,27 @@ def _select(
 
 
 def _why_disabled(ruleset: Any, name: str) -> str:
-    if name in ruleset.disabled:
-        return str(ruleset.disabled[name])
-    return "disabled (enabled: false)"
+    return str(ruleset.disabled.get(name, SWITCHED_OFF))
+
+
+def _could_not_run(disabled: dict[str, str], *, named: bool) -> bool:
+    """True when a rule asked for could not run: a named rule that is off or broken, or
+    (every rule asked for) a rule disabled by an error; rules switched off are not."""
+    return any(named or reason != SWITCHED_OFF for reason in disabled.values())
+
+
+def _shown(project: Project, verbose: bool) -> act_output.Shown:
+    return act_output.Shown(project.registry, project.config.timezone, verbose)
+
+
+@contextmanager
+def _progress(console: Console, quiet: bool, what: str) -> Iterator[None]:
+    """A spinner naming the step under way, on a terminal only (never in --json)."""
+    if quiet or not console.is_terminal:
+        yield
+        return
+    with console.status(f"{what}…"):
+        yield
 
 
 def _sync(project: Project) -> list[dict[str, Any]]:

@@ -1,23 +1,39 @@
-"""Rich tables for `plan`, `run`, `history`, `actions` and `undo`."""
+"""What `plan`, `run`, `history`, `actions` and `undo` print for people (80 columns too).
+
+A rule is one header line (its failure's reason on it), then one line per action (and
+status) naming as many entities as fit, `… and N more`; `--verbose` lists every row.
+Lists end with a summary line. Values are shown by `formatting`.
+"""
 
 from __future__ import annotations
 
-import json
+import re
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from shopctl.engine.runs import RulePlan, RunReport
+from shopctl.cli.formatting import (
+    Column,
+    args_text,
+    count_summary,
+    local_time,
+    print_table,
+    sample,
+)
+from shopctl.engine.runs import FAILED_STATUSES, RulePlan, RunReport
 from shopctl.engine.undo import UndoReport
+from shopctl.registry import Registry
 
 OUTCOME_STYLES = {
     "acted": "green",
+    "would_act": "green",
     "no_match": "dim",
+    "all_skipped": "dim",
     "dry_run": "cyan",
     "limit_exceeded": "yellow",
     "partial": "yellow",
@@ -26,79 +42,144 @@ OUTCOME_STYLES = {
     "missed": "red",
 }
 STATUS_STYLES = {"done": "green", "failed": "red", "unknown": "red", "deferred": "cyan"}
+OUTCOME_ORDER = ("would_act", "acted", "partial", "failed", "all_skipped", "no_match")
+INDENT = "  "
 
 
-def print_plans(console: Console, plans: Sequence[RulePlan], disabled: Mapping[str, str]) -> None:
-    """Each rule's plan: outcome, planned actions and skipped entities."""
+@dataclass(frozen=True)
+class Shown:
+    """What a table of actions needs to read stored values: declarations and the zone."""
+
+    registry: Registry
+    zone: ZoneInfo
+    verbose: bool = False
+
+
+def print_plans(
+    console: Console, plans: Sequence[RulePlan], disabled: Mapping[str, str], shown: Shown
+) -> None:
+    """Each rule's plan: outcome, planned actions and skipped entities; a summary line."""
     for plan in plans:
         data = plan.to_json()
         _header(console, data)
-        _actions(console, data["actions"], with_status=False)
-        _skipped(console, data["skipped"])
+        _actions(console, data["actions"], shown)
+        _skipped(console, data["skipped"], shown)
     _disabled(console, disabled)
+    actions = sum(len(p.planned) for p in plans)
+    skipped = len(
+        {(s.account, s.entity_id, p.compiled.rule.name) for p in plans for s in p.skipped}
+    )
+    tail = f"{actions} actions planned, {skipped} entities skipped"
+    _summary(console, Counter(p.outcome for p in plans), tail, disabled)
 
 
-def print_runs(
+def print_run(console: Console, report: RunReport, shown: Shown) -> None:
+    """What one run did; printed as soon as it ends, so a long `run` shows progress."""
+    data = report.to_json()
+    _header(console, data, reason=_failure_reason(report))
+    _actions(console, data["actions"], shown)
+    _skipped(console, data["skipped"], shown)
+
+
+def print_runs_end(
     console: Console,
     reports: Sequence[RunReport],
     disabled: Mapping[str, str],
-    sync_failures: Sequence[Mapping[str, Any]],
     earlier: Mapping[str, int],
 ) -> None:
-    """What each run did, and what earlier runs left due that went out now."""
-    for failure in sync_failures:
-        console.print(
-            f"[red]sync failed[/]: {failure['account']} ({failure['plugin']}) "
-            f"{failure['type']}: {escape(failure['message'])}",
-            markup=True,
-            highlight=False,
-        )
-    for report in reports:
-        data = report.to_json()
-        _header(console, data)
-        if report.error:
-            console.print(f"  [red]error[/]: {escape(report.error)}", highlight=False)
-        _actions(console, data["actions"], with_status=True)
-        _skipped(console, data["skipped"])
+    """After the runs: what earlier runs left due went out, broken rules, the summary."""
     if earlier:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(earlier.items()))
         console.print(f"actions earlier runs left due: {counts}", highlight=False)
     _disabled(console, disabled)
+    statuses: Counter[str] = Counter(i.status for r in reports for i in r.intents)
+    statuses["planned"] += sum(len(r.dry_run_actions) for r in reports)
+    done = count_summary(statuses, ("done", "deferred", "planned", *FAILED_STATUSES))
+    _summary(console, Counter(r.outcome for r in reports), f"actions: {done or 'none'}", disabled)
+
+
+def print_sync_failures(console: Console, failures: Sequence[Mapping[str, Any]]) -> None:
+    """One line per platform that could not be synced, with its reason."""
+    for failure in failures:
+        console.print(
+            f"[red]sync failed[/]: {failure['account']} ({failure['plugin']}) "
+            f"{failure['type']}: {escape(failure['message'])}",
+            highlight=False,
+        )
 
 
 def print_history(console: Console, runs: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> None:
-    """Past runs, newest first; times in the configured zone."""
-    table = Table("run", "rule", "started", "by", "outcome", "matched", "acted", "skipped")
-    table.add_column("failed")
-    for run in runs:
-        started = datetime.fromisoformat(run["started_at"]).astimezone(zone)
-        table.add_row(
+    """Past runs, newest first; counts are of entities; times in the configured zone."""
+    if not runs:
+        console.print("no runs in this period")
+        return
+    columns = [
+        Column("run", 9, "right"),
+        Column("rule", 9),
+        Column("started", 5),
+        Column("outcome", 9),
+        Column("matched", 3, "right"),
+        Column("acted", 4, "right"),
+        Column("skipped", 2, "right"),
+        Column("failed", 4, "right"),
+        Column("by", 1),
+    ]
+    rows = [
+        [
             str(run["id"]),
             escape(run["rule"]),
-            f"{started:%Y-%m-%d %H:%M}",
-            escape(run["slot"] or run["trigger"]),
+            local_time(run["started_at"], zone),
             _styled(run["outcome"] or "running", OUTCOME_STYLES),
             *(str(run[k]) for k in ("matched", "acted", "skipped", "failed")),
-        )
-    console.print(table if runs else "no runs in this period")
+            escape(run["slot"] or run["trigger"]),
+        ]
+        for run in runs
+    ]
+    print_table(console, columns, rows)
+    outcomes = count_summary(Counter(r["outcome"] or "running" for r in runs), OUTCOME_ORDER)
+    acted = sum(r["acted"] for r in runs)
+    console.print(f"{len(runs)} runs: {outcomes}; {acted} entities acted on", highlight=False)
 
 
-def print_actions(console: Console, actions: Sequence[Mapping[str, Any]]) -> None:
-    """Ledger entries."""
-    table = Table("id", "run", "rule", "entity", "action", "args", "status", "tries", "detail")
-    for item in actions:
-        table.add_row(
-            str(item["id"]),
-            str(item["run_id"]),
-            item["rule"],
-            escape(f"{item['entity_type']} {item['entity_id']}"),
-            item["action"],
-            _args(item["args"]),
-            _styled(item["status"], STATUS_STYLES),
-            str(item["attempts"]),
-            escape(item["last_error"] or item["reference"] or ""),
-        )
-    console.print(table if actions else "no actions recorded")
+def print_actions(
+    console: Console, actions: Sequence[Mapping[str, Any]], shown: Shown, limit: int
+) -> None:
+    """Ledger entries, one line each; `--verbose` gives each its arguments and detail."""
+    if not actions:
+        console.print("no actions recorded")
+        return
+    if shown.verbose:
+        for item in actions:
+            _action_story(console, item, shown)
+    else:
+        columns = [
+            Column("id", 9, "right"),
+            Column("run", 8, "right"),
+            Column("rule", 9),
+            Column("entity", 9),
+            Column("action", 9),
+            Column("status", 9),
+            Column("when", 3),
+            Column("detail", 2, wrap=True),
+        ]
+        rows = [
+            [
+                str(item["id"]),
+                str(item["run_id"]),
+                escape(item["rule"]),
+                escape(item["entity_id"]),
+                escape(item["action"]),
+                _styled(item["status"], STATUS_STYLES),
+                local_time(item["updated_at"], shown.zone),
+                escape(_short(item["last_error"] or item["reference"] or "", 40)),
+            ]
+            for item in actions
+        ]
+        print_table(console, columns, rows)
+    statuses = count_summary(Counter(a["status"] for a in actions), ("done", "deferred"))
+    more = f" (the newest {limit}; --limit for more)" if len(actions) >= limit else ""
+    hint = "" if shown.verbose else "; --verbose for arguments and errors"
+    console.print(f"{len(actions)} actions{more}: {statuses}{hint}", highlight=False)
 
 
 def print_undo(console: Console, report: UndoReport) -> None:
@@ -112,42 +193,116 @@ def print_undo(console: Console, report: UndoReport) -> None:
         console.print(f"  [red]intent {intent_id}[/]: {escape(error)}", highlight=False)
 
 
-def _header(console: Console, data: Mapping[str, Any]) -> None:
-    run = f"run {data['run']}  " if "run" in data else ""
+def _action_story(console: Console, item: Mapping[str, Any], shown: Shown) -> None:
+    spec = shown.registry.actions.get(item["action"])
     console.print(
-        f"[bold]{escape(data['rule'])}[/] on {data['on']}  {run}"
-        f"{_styled(data['outcome'], OUTCOME_STYLES)}  matched {len(data['matched'])}, "
-        f"actions {len(data['actions'])}, skipped {len(data['skipped'])}",
+        f"[bold]{item['id']}[/] run {item['run_id']} {escape(item['rule'])}: "
+        f"{escape(item['action'])} {escape(item['entity_type'])} {escape(item['entity_id'])} "
+        f"({escape(item['account'])}) {_styled(item['status'], STATUS_STYLES)}, "
+        f"{item['attempts']} tries, {local_time(item['updated_at'], shown.zone)}",
+        highlight=False,
+    )
+    if item["args"]:
+        console.print(
+            f"{INDENT}args: {escape(args_text(spec, item['args'], shown.zone))}", highlight=False
+        )
+    for key in ("last_error", "reference"):
+        if item[key]:
+            label = "error" if key == "last_error" else "reference"
+            console.print(f"{INDENT}{label}: {escape(item[key])}", highlight=False)
+
+
+def _header(console: Console, data: Mapping[str, Any], reason: str | None = None) -> None:
+    run = f"  run {data['run']}" if "run" in data else ""
+    why = f" — {escape(reason)}" if reason else ""
+    console.print(
+        f"[bold]{escape(data['rule'])}[/] on {data['on']}{run}  "
+        f"{_styled(data['outcome'], OUTCOME_STYLES)}{why}  {len(data['matched'])} matched, "
+        f"{len(data['actions'])} actions, {len(data['skipped'])} skipped",
         highlight=False,
     )
 
 
-def _actions(console: Console, actions: Sequence[Mapping[str, Any]], *, with_status: bool) -> None:
-    if not actions:
+def _failure_reason(report: RunReport) -> str | None:
+    """Why a run failed: its own error, or the first error of its failed actions."""
+    if report.error:
+        return report.error
+    failed = [i for i in report.intents if i.status in FAILED_STATUSES]
+    if not failed:
+        return None
+    first = next((i for i in failed if i.last_error), failed[0])
+    what = f"{len(failed)} {first.status}" if len(failed) > 1 else first.status
+    return f"{what}: {first.action} {first.entity_id}: {first.last_error or 'no reason recorded'}"
+
+
+def _actions(console: Console, actions: Sequence[Mapping[str, Any]], shown: Shown) -> None:
+    if shown.verbose:
+        for item in actions:
+            spec = shown.registry.actions.get(item["action"])
+            status = f" {_styled(item['status'], STATUS_STYLES)}" if "status" in item else ""
+            error = f": {escape(item['error'])}" if item.get("error") else ""
+            args = escape(args_text(spec, item["args"], shown.zone))
+            console.print(
+                f"{INDENT}{escape(item['entity'])} {item['action']}({args}){status}{error}",
+                highlight=False,
+            )
         return
-    table = Table("entity", "action", "args", *(["status"] if with_status else []))
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item in actions:
-        status = [_styled(item["status"], STATUS_STYLES)] if with_status else []
-        table.add_row(escape(item["entity"]), item["action"], _args(item["args"]), *status)
-    console.print(table)
+        groups[(item["action"], item.get("status", ""))].append(item["entity"])
+    for (action, status), entities in groups.items():
+        label = f"{action} {status}".strip()
+        lead = f"{INDENT}{label} ×{len(entities)}: "
+        names = sample(entities, console.width - len(lead))
+        styled = f"{action} {_styled(status, STATUS_STYLES)}" if status else action
+        console.print(
+            f"{INDENT}{styled} ×{len(entities)}: {escape(names)}", highlight=False, overflow="fold"
+        )
 
 
-def _skipped(console: Console, skipped: Sequence[Mapping[str, Any]]) -> None:
-    if not skipped:
+def _skipped(console: Console, skipped: Sequence[Mapping[str, Any]], shown: Shown) -> None:
+    if shown.verbose:
+        for item in skipped:
+            console.print(
+                f"{INDENT}{escape(item['entity'])} skipped: {escape(item['reason'])}",
+                highlight=False,
+            )
         return
-    table = Table("skipped entity", "reason")
+    groups: dict[str, list[str]] = defaultdict(list)
     for item in skipped:
-        table.add_row(escape(item["entity"]), escape(item["reason"]))
-    console.print(table)
+        groups[_reason_kind(item["reason"])].append(item["entity"])
+    for kind, entities in groups.items():
+        entities = list(dict.fromkeys(entities))
+        lead = f"{INDENT}skipped ({kind}) ×{len(entities)}: "
+        names = sample(entities, console.width - len(lead))
+        console.print(f"{lead}{escape(names)}", highlight=False, markup=False)
+
+
+def _reason_kind(reason: str) -> str:
+    """A skip reason without its per-entity part: `cooldown until 12-09 10:00` -> `cooldown`."""
+    return re.sub(r" until .*| \(.*\)$", "", reason)
 
 
 def _disabled(console: Console, disabled: Mapping[str, str]) -> None:
     for name, reason in disabled.items():
-        console.print(f"[red]{escape(name)}[/]: disabled: {escape(reason)}", highlight=False)
+        console.print(f"[red]{escape(name)}[/]: not run: {escape(reason)}", highlight=False)
 
 
-def _args(args: Mapping[str, Any]) -> str:
-    return escape(", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items()))
+def _summary(
+    console: Console, outcomes: Counter[str], tail: str, disabled: Mapping[str, str]
+) -> None:
+    """`11 rules: 3 acted, 8 no_match; 83 actions done` and how many could not run."""
+    rules = sum(outcomes.values())
+    line = f"{rules} rules: {count_summary(outcomes, OUTCOME_ORDER) or 'none run'}; {tail}"
+    if disabled:
+        line += f"; {len(disabled)} not run"
+    console.print(line, highlight=False)
+
+
+def _short(text: str, width: int) -> str:
+    """The first line of `text`, at most `width` characters (the rest is in --verbose)."""
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= width else first[: width - 1] + "…"
 
 
 def _styled(value: str, styles: Mapping[str, str]) -> str:

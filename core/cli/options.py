@@ -31,6 +31,13 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
+def verbose_option(func: F) -> F:
+    """`--verbose`: the whole story, every row instead of a summary per rule."""
+    return click.option(
+        "--verbose", "-v", "verbose", is_flag=True, help="Show every row and every detail."
+    )(func)
+
+
 def at_option(func: F) -> F:
     """`--at TIME`: evaluate as of an ISO 8601 instant."""
     return click.option(
@@ -79,4 +86,11 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-__all__ = ["at_option", "config_option", "echo_json", "json_option", "open_project"]
+__all__ = [
+    "at_option",
+    "config_option",
+    "echo_json",
+    "json_option",
+    "open_project",
+    "verbose_option",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,11 +45,21 @@ class RulePlan:
     limit_exceeded: str | None = None
 
     @property
-    def outcome(self) -> str:
-        """limit_exceeded, no_match (nothing left to act on) or acted."""
+    def run_outcome(self) -> str:
+        """The outcome a run would end with before acting: limit_exceeded, acted,
+        all_skipped (matches, every one held back by a guard) or no_match."""
         if self.limit_exceeded:
             return "limit_exceeded"
-        return "acted" if self.planned else "no_match"
+        if self.planned:
+            return "acted"
+        return "all_skipped" if self.evaluation.matched else "no_match"
+
+    @property
+    def outcome(self) -> str:
+        """SPEC §4.4's word for the plan: `would_act` where a run would act, else the
+        run's outcome (`all_skipped`, `no_match`, `limit_exceeded`)."""
+        outcome = self.run_outcome
+        return "would_act" if outcome == "acted" else outcome
 
     def to_json(self) -> dict[str, Any]:
         """SPEC §7's `plan --json` entry for this rule."""
@@ -98,10 +109,7 @@ class RunReport:
 
     def to_json(self) -> dict[str, Any]:
         """SPEC §7's `run --json` entry: the plan shape plus the run id and statuses."""
-        actions = [
-            {"entity": i.entity_id, "action": i.action, "args": i.args, "status": i.status}
-            for i in self.intents
-        ] + [
+        actions = [_action_json(i) for i in self.intents] + [
             {"entity": p.entity_id, "action": p.action, "args": p.args, "status": "planned"}
             for p in self.dry_run_actions
         ]
@@ -117,6 +125,19 @@ class RunReport:
         if self.error:
             data["error"] = self.error
         return data
+
+
+def _action_json(intent: Intent) -> dict[str, Any]:
+    """One executed action; a failed or unknown one says why (already redacted)."""
+    data = {
+        "entity": intent.entity_id,
+        "action": intent.action,
+        "args": intent.args,
+        "status": intent.status,
+    }
+    if intent.last_error and intent.status in FAILED_STATUSES:
+        data["error"] = intent.last_error
+    return data
 
 
 def plan_rule(
@@ -163,8 +184,8 @@ def run_rule(
         return _closed_run(project, opening, "failed", [], [], error=error)
     matched = [m.id for m in plan.evaluation.matched]
     trace = build_trace(plan)
-    if dry_run or plan.outcome != "acted":
-        outcome = "dry_run" if dry_run else plan.outcome
+    if dry_run or plan.run_outcome != "acted":
+        outcome = "dry_run" if dry_run else plan.run_outcome
         preview = plan.planned if dry_run else []
         return _closed_run(
             project, opening, outcome, matched, plan.skipped, trace=trace, preview=preview
@@ -278,9 +299,15 @@ def _closed_run(
 
 
 def _counts(matched: int, skipped: list[Skip], intents: list[Intent]) -> dict[str, int]:
+    """The run row's counts, each of entities: an entity with two actions done is one
+    acted on (history reads these)."""
     return {
         "matched": matched,
-        "acted": sum(1 for i in intents if i.status in ("done", "deferred")),
+        "acted": _entities(i for i in intents if i.status in ("done", "deferred")),
         "skipped": len({(s.account, s.entity_id) for s in skipped}),
-        "failed": sum(1 for i in intents if i.status in FAILED_STATUSES),
+        "failed": _entities(i for i in intents if i.status in FAILED_STATUSES),
     }
+
+
+def _entities(intents: Iterable[Intent]) -> int:
+    return len({(i.account, i.entity_id) for i in intents})

@@ -7,6 +7,7 @@ every other file keep working. All errors of all files are collected in one pass
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from shopctl.rules.yaml_form import parse_yaml_rules
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TEXT_SUFFIXES = (".rules",)
+SWITCHED_OFF = "enabled: false"  # the reason of a sound rule its author turned off
 
 
 @dataclass
@@ -111,7 +113,26 @@ def load_rules(
             file_errors += item_errors
         result.errors += file_errors
         _settle(result, parsed, compiled, reasons, path, broken=bool(file_errors))
+        if file_errors and not any(item.name for item in parsed):
+            _unreadable(result, path, file_errors[0])
     return result
+
+
+# `- rule: NAME` (YAML form) or `rule NAME` (text form) at the start of a line.
+_RULE_NAME = re.compile(r"""^(?:\s*-\s*rule\s*:|rule\s)\s*["']?([^\s"'#]+)""", re.MULTILINE)
+
+
+def _unreadable(result: RuleSet, path: Path, error: RuleError) -> None:
+    """A file that could not be read as rules at all (a YAML tab, bad encoding…): the
+    rules it names are disabled with its first error, so `run --all`, `plan` and
+    `status` say which rules wait and why; with no name found, the file stands in."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    names = [n for n in dict.fromkeys(_RULE_NAME.findall(text)) if n not in result.compiled]
+    for name in names or [str(path)]:
+        result.disabled.setdefault(name, str(error))
 
 
 def _settle(
@@ -132,6 +153,6 @@ def _settle(
         elif broken:
             result.disabled[name] = f"{path} has errors; its rules wait until it is fixed"
         elif item.rule is not None and not item.rule.enabled:
-            result.disabled[name] = "enabled: false"
+            result.disabled[name] = SWITCHED_OFF
         elif name in compiled:
             result.compiled[name] = compiled[name]

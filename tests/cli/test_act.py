@@ -62,7 +62,7 @@ def test_readme_first_command_acts_and_a_second_run_does_not_repeat_it(demo: Pat
     assert first.exit_code == 0, first.output
     assert "pause-low-roi on ad_group" in first.output and "acted" in first.output
     once = as_json(shopctl(demo, "history", "--json"))["runs"]
-    assert {r["outcome"] for r in once} <= {"acted", "no_match"}
+    assert {r["outcome"] for r in once} <= {"acted", "all_skipped", "no_match"}
     second = as_json(shopctl(demo, "run", "--all", "--json"))
     done_before = {
         (a["rule"], a["entity_id"], a["action"])
@@ -85,7 +85,7 @@ def test_plan_shows_what_would_happen_and_changes_nothing(demo: Path) -> None:
     assert result.exit_code == 0, result.output
     (plan,) = as_json(result)["rules"]
     assert set(plan) == PLAN_KEYS and plan["on"] == "ad_group"
-    assert plan["outcome"] == "acted" and plan["matched"]
+    assert plan["outcome"] == "would_act" and plan["matched"]
     assert {tuple(sorted(a)) for a in plan["actions"]} == {("action", "args", "entity")}
     assert {a["action"] for a in plan["actions"]} == {"pause", "notify"}
     assert as_json(shopctl(demo, "history", "--json")) == {"runs": []}

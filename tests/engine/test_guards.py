@@ -39,7 +39,7 @@ def test_matching_more_than_max_percent_does_nothing(
 def test_max_percent_can_be_raised_per_rule(acting_project, compile_rule) -> None:
     project = acting_project()
     rule = compile_rule(project, 'status == "active"', "pause", max_percent=1.0)
-    assert plan_rule(project, rule, project.eval_context()).outcome == "acted"
+    assert plan_rule(project, rule, project.eval_context()).outcome == "would_act"
 
 
 def test_cooldown_skips_entities_acted_on_recently(acting_project, clock, compile_rule) -> None:
@@ -48,7 +48,7 @@ def test_cooldown_skips_entities_acted_on_recently(acting_project, clock, compil
     assert run_rule(project, rule).outcome == "acted"
     clock.advance(timedelta(days=1))
     plan = plan_rule(project, rule, project.eval_context())
-    assert plan.outcome == "no_match"
+    assert plan.outcome == "all_skipped"
     assert skipped(plan) == {"ag3": "cooldown until 2026-03-09 10:00"}
 
 

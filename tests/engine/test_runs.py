@@ -165,7 +165,7 @@ def test_a_second_run_inside_the_cooldown_does_nothing(
     assert run_rule(project, rule).outcome == "acted"
     clock.advance(timedelta(hours=1))
     again = run_rule(project, rule)
-    assert again.outcome == "no_match" and again.intents == []
+    assert again.outcome == "all_skipped" and again.intents == []
     assert again.to_json()["skipped"] == [
         {"entity": "ag3", "reason": "cooldown until 2026-03-09 10:00"}
     ]
