@@ -217,8 +217,8 @@ def _header(console: Console, data: Mapping[str, Any], reason: str | None = None
     why = f" — {escape(reason)}" if reason else ""
     console.print(
         f"[bold]{escape(data['rule'])}[/] on {data['on']}{run}  "
-        f"{_styled(data['outcome'], OUTCOME_STYLES)}{why}  {len(data['matched'])} matched, "
-        f"{len(data['actions'])} actions, {len(data['skipped'])} skipped",
+        f"{_styled(data['outcome'], OUTCOME_STYLES)}  {len(data['matched'])} matched, "
+        f"{len(data['actions'])} actions, {len(data['skipped'])} skipped{why}",
         highlight=False,
     )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from shopctl.cli.formatting import Column, local_time, print_table
 from shopctl.cli.options import config_option, echo_json, json_option, open_project
 
 
@@ -75,10 +77,11 @@ def status(config_path: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    _print_status(data)
+    _print_status(data, project.config.timezone)
 
 
-def _print_status(data: dict[str, Any]) -> None:
+def _print_status(data: dict[str, Any], zone: ZoneInfo) -> None:
+    """The status for people: times in the configured zone, every failure with its reason."""
     console = Console()
     beat = data["daemon"]
     if beat is None:
@@ -87,39 +90,56 @@ def _print_status(data: dict[str, Any]) -> None:
         colour = {"alive": "green", "stale": "red", "stopped": "yellow"}[beat["state"]]
         console.print(
             f"daemon: [{colour}]{beat['state']}[/] — {beat['host']} pid {beat['pid']}, "
-            f"started {_short(beat['started_at'])}, last heartbeat {_short(beat['beat_at'])} "
-            f"({beat['seconds_since_beat']}s ago)"
+            f"started {local_time(beat['started_at'], zone)}, last heartbeat "
+            f"{local_time(beat['beat_at'], zone)} ({beat['seconds_since_beat']:g}s ago)"
         )
-    rules = Table("rule", "schedule", "next run", "last run", "outcome", title="Scheduled rules")
+    rows = []
     for item in data["rules"]:
         last = item["last_run"] or {}
-        rules.add_row(
-            item["rule"],
-            item["schedule"],
-            _short(item["next_run"]),
-            last.get("slot") or "-",
-            last.get("outcome") or ("running" if last else "-"),
+        rows.append(
+            [
+                escape(item["rule"]),
+                escape(item["schedule"]),
+                local_time(item["next_run"], zone),
+                local_time(last.get("at"), zone),
+                last.get("outcome") or ("running" if last else "-"),
+            ]
         )
-    console.print(rules)
+    columns = [Column("rule", 9), Column("schedule", 3), Column("next run", 5)]
+    columns += [Column("last run", 4), Column("outcome", 6)]
+    print_table(console, columns, rows, title="Scheduled rules")
+    if data["broken"]:
+        broken = [[escape(b["rule"]), escape(b["reason"])] for b in data["broken"]]
+        title = "Rules that cannot run (fix the file; `shopctl validate` shows where)"
+        print_table(
+            console, [Column("rule", 9), Column("reason", 9, wrap=True)], broken, title=title
+        )
     for key, title in (("failures", "Recent failures"), ("missed", "Missed runs")):
         if not data[key]:
             continue
-        table = Table("run", "rule", "slot", "outcome", "at", "error", title=title)
-        for run in data[key]:
-            table.add_row(
+        runs = [
+            [
                 str(run["run"]),
-                run["rule"],
-                run["slot"] or "-",
+                escape(run["rule"]),
                 run["outcome"],
-                _short(run["at"]),
-                run["error"] or "",
-            )
-        console.print(table)
+                local_time(run["at"], zone),
+                escape(run["error"] or "no reason recorded"),
+            ]
+            for run in data[key]
+        ]
+        columns = [Column("run", 9, "right"), Column("rule", 9), Column("outcome", 8)]
+        columns += [Column("at", 5), Column("error", 9, wrap=True)]
+        print_table(console, columns, runs, title=title)
+    console.print(_status_summary(data), highlight=False)
 
 
-def _short(moment: str | None) -> str:
-    # ISO 8601 in the shop's zone, to the minute, for a table a person reads.
-    return moment[:16].replace("T", " ") if moment else "-"
+def _status_summary(data: dict[str, Any]) -> str:
+    """`11 scheduled rules, 1 cannot run; 2 recent failures, 0 missed runs`."""
+    broken = f", {len(data['broken'])} cannot run" if data["broken"] else ""
+    return (
+        f"{len(data['rules'])} scheduled rules{broken}; "
+        f"{len(data['failures'])} recent failures, {len(data['missed'])} missed runs"
+    )
 
 
 commands: list[click.Command] = [daemon, status]

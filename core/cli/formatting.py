@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from shopctl.engine.keys import decode_args
 from shopctl.rules.printer import duration_text
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 MINUTE = "%Y-%m-%d %H:%M"
 SECOND = "%Y-%m-%d %H:%M:%S"
+GAP = 2  # spaces between table columns
 
 
 def local_time(moment: datetime | str | None, zone: ZoneInfo, *, seconds: bool = False) -> str:
@@ -110,6 +112,7 @@ class Column:
     keep: int = 0
     justify: str = "left"
     wrap: bool = False  # long text may wrap inside this column (names never do)
+    min_width: int = 20  # a wrapping column is never narrower (unless its text is)
 
 
 def fit_table(
@@ -123,8 +126,10 @@ def fit_table(
     the lowest `keep` are left out until it fits; the table and the headers left out."""
     kept = list(range(len(columns)))
     while True:
-        table = _table([columns[i] for i in kept], [[r[i] for i in kept] for r in rows], title)
-        if _natural_width(console, table) <= console.width:
+        shown = [columns[i] for i in kept]
+        cells = [[r[i] for i in kept] for r in rows]
+        table = _table(shown, cells, title)
+        if _least_width(shown, cells) <= console.width:
             break
         droppable = [i for i in kept if columns[i].keep < max(c.keep for c in columns)]
         if not droppable:
@@ -152,9 +157,16 @@ def print_table(
         )
 
 
-def _natural_width(console: Console, table: Table) -> int:
-    """The width the table takes unconstrained (console.measure caps it at the width)."""
-    return Measurement.get(console, console.options.update_width(10_000), table).maximum
+def _least_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:
+    """The least width the table fits in without cutting a cell: text in wrapping
+    columns may wrap down to their `min_width`, nothing else; two spaces between."""
+    total = GAP * (len(columns) - 1)
+    for index, column in enumerate(columns):
+        widest = max(
+            [cell_len(column.header)] + [Text.from_markup(r[index]).cell_len for r in rows]
+        )
+        total += min(widest, column.min_width) if column.wrap else widest
+    return total
 
 
 def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]], title: str | None) -> Table:
@@ -162,7 +174,7 @@ def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]], title: str 
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
-        padding=(0, 2, 0, 0),  # two spaces between columns, none at the edges
+        padding=(0, GAP - 1, 0, 0),  # with the box's blank divider: GAP spaces between
         title=title,
         title_justify="left",
     )
@@ -172,6 +184,7 @@ def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]], title: str 
             justify=column.justify,  # type: ignore[arg-type]
             no_wrap=not column.wrap,
             overflow="fold",
+            min_width=column.min_width if column.wrap else None,
         )
     for row in rows:
         table.add_row(*row)

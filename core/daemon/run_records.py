@@ -94,6 +94,24 @@ def recent_runs(engine: Engine, outcomes: Sequence[str], limit: int = 10) -> lis
         return list(conn.execute(query).mappings())
 
 
+def failure_reasons(engine: Engine, run_ids: Iterable[int]) -> dict[int, str]:
+    """For each of `run_ids`, the error of its first failed or unknown action, if any."""
+    ids = list(run_ids)
+    if not ids:
+        return {}
+    query = (
+        select(intents.c.run_id, intents.c.action, intents.c.entity_id, intents.c.last_error)
+        .where(intents.c.run_id.in_(ids), intents.c.status.in_(("failed", "unknown", "lost")))
+        .order_by(intents.c.run_id, intents.c.id)
+    )
+    reasons: dict[int, str] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            why = row.last_error or "no reason recorded"
+            reasons.setdefault(row.run_id, f"{row.action} {row.entity_id}: {why}")
+    return reasons
+
+
 def close_orphan_runs(engine: Engine, now: datetime) -> int:
     """Mark scheduled runs a dead daemon left open as `interrupted`; how many.
 

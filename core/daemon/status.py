@@ -9,6 +9,7 @@ from shopctl.daemon import run_records
 from shopctl.daemon.heartbeat import read_beat
 from shopctl.daemon.reload import compiled_rules
 from shopctl.daemon.slots import describe, next_fire, trigger_for
+from shopctl.rules.loader import SWITCHED_OFF
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
@@ -23,9 +24,8 @@ DEFAULT_BEAT = 5.0
 def daemon_status(project: Project) -> dict[str, Any]:
     """The daemon's state as stable JSON-ready data."""
     engine, now, zone = project.engine, project.clock.now(), project.config.timezone
-    scheduled = [
-        c.rule for c in compiled_rules(project.rules) if c.rule.schedule and c.rule.enabled
-    ]
+    ruleset = project.rules  # loaded once: the property reads the files each time
+    scheduled = [c.rule for c in compiled_rules(ruleset) if c.rule.schedule and c.rule.enabled]
     last = run_records.latest_runs(engine, [r.name for r in scheduled])
     rules = []
     for rule in sorted(scheduled, key=lambda r: r.name):
@@ -39,10 +39,17 @@ def daemon_status(project: Project) -> dict[str, Any]:
                 "last_run": _run(last[rule.name], zone) if rule.name in last else None,
             }
         )
+    failures = run_records.recent_runs(engine, FAILED, RECENT)
+    reasons = run_records.failure_reasons(engine, [r["id"] for r in failures if not r["error"]])
     return {
         "daemon": _daemon(project, now),
         "rules": rules,
-        "failures": [_run(r, zone) for r in run_records.recent_runs(engine, FAILED, RECENT)],
+        "broken": [
+            {"rule": name, "reason": reason}
+            for name, reason in sorted(ruleset.disabled.items())
+            if reason != SWITCHED_OFF
+        ],
+        "failures": [_run(r, zone, reasons.get(r["id"])) for r in failures],
         "missed": [_run(r, zone) for r in run_records.recent_runs(engine, ("missed",), RECENT)],
     }
 
@@ -68,14 +75,15 @@ def _daemon(project: Project, now: datetime) -> dict[str, Any] | None:
     }
 
 
-def _run(row: RowMapping, zone: Any) -> dict[str, Any]:
+def _run(row: RowMapping, zone: Any, reason: str | None = None) -> dict[str, Any]:
+    """A run for the status: `error` is the run's own, else its first failed action's."""
     return {
         "run": row["id"],
         "rule": row["rule"],
         "slot": row["slot"],
         "outcome": row["outcome"],
         "at": _local(row["at"], zone),
-        "error": row["error"],
+        "error": row["error"] or reason,
     }
 
 
