@@ -175,11 +175,10 @@ def print_actions(
             ]
             for item in actions
         ]
-        print_table(console, columns, rows)
+        print_table(console, columns, rows, hint="--verbose shows them")
     statuses = count_summary(Counter(a["status"] for a in actions), ("done", "deferred"))
-    more = f" (the newest {limit}; --limit for more)" if len(actions) >= limit else ""
-    hint = "" if shown.verbose else "; --verbose for arguments and errors"
-    console.print(f"{len(actions)} actions{more}: {statuses}{hint}", highlight=False)
+    more = " (the newest; --limit for more)" if len(actions) >= limit else ""
+    console.print(f"{len(actions)} actions: {statuses}{more}", highlight=False)
 
 
 def print_undo(console: Console, report: UndoReport) -> None:

@@ -145,28 +145,35 @@ def print_table(
     rows: Sequence[Sequence[str]],
     *,
     title: str | None = None,
+    hint: str = "see --json or a wider terminal",
 ) -> None:
     """Print `fit_table`'s table, and a note naming the columns left out to fit."""
-    table, left_out = fit_table(console, columns, rows, title=title)
+    table, left_out = fit_table(console, columns, rows)
+    if title:
+        console.print(title, highlight=False)
     console.print(table)
     if left_out:
         console.print(
-            f"[dim](left out to fit {console.width} columns: {', '.join(left_out)}; "
-            "see --json or a wider terminal)[/]",
+            f"[dim](left out to fit {console.width} columns: {', '.join(left_out)}; {hint})[/]",
             highlight=False,
         )
 
 
 def _least_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:
     """The least width the table fits in without cutting a cell: text in wrapping
-    columns may wrap down to their `min_width`, nothing else; two spaces between."""
-    total = GAP * (len(columns) - 1)
-    for index, column in enumerate(columns):
-        widest = max(
-            [cell_len(column.header)] + [Text.from_markup(r[index]).cell_len for r in rows]
-        )
-        total += min(widest, column.min_width) if column.wrap else widest
-    return total
+    columns may wrap down to their `min_width`, nothing else; GAP spaces between."""
+    widths = [_floor(c, _widest(c, i, rows)) for i, c in enumerate(columns)]
+    return sum(widths) + GAP * (len(columns) - 1)
+
+
+def _widest(column: Column, index: int, rows: Sequence[Sequence[str]]) -> int:
+    cells = [Text.from_markup(r[index]).cell_len for r in rows]
+    return max([cell_len(Text.from_markup(column.header).plain), *cells])
+
+
+def _floor(column: Column, widest: int) -> int:
+    """How narrow a column may get: its widest cell, or `min_width` for wrapping text."""
+    return min(widest, column.min_width) if column.wrap else widest
 
 
 def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]], title: str | None) -> Table:
@@ -178,13 +185,13 @@ def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]], title: str 
         title=title,
         title_justify="left",
     )
-    for column in columns:
+    for index, column in enumerate(columns):
         table.add_column(
             column.header,
             justify=column.justify,  # type: ignore[arg-type]
             no_wrap=not column.wrap,
             overflow="fold",
-            min_width=column.min_width if column.wrap else None,
+            min_width=_floor(column, _widest(column, index, rows)),
         )
     for row in rows:
         table.add_row(*row)

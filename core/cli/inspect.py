@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from shopctl.cli.formatting import Column, print_table, value_text
 from shopctl.cli.options import at_option, config_option, echo_json, json_option, open_project
 from shopctl.diagnostics import SourceLines, render_all
 from shopctl.engine.evaluate import evaluate
@@ -76,11 +79,15 @@ def query_command(
             }
         )
         return
-    table = Table("id", "account", *columns.values(), title=f"{on} where {expression}")
-    for m in shown:
-        table.add_row(m.id, m.account, *(_shown(m.row.get(k)) for k in columns))
+    zone = project.config.timezone
+    headers = [Column("id", 9), Column("account", 4)]
+    headers += [Column(escape(h), 6, wrap=True, min_width=12) for h in columns.values()]
+    rows = [
+        [escape(m.id), escape(m.account), *(_cell(m.row.get(k), zone) for k in columns)]
+        for m in shown
+    ]
     console = Console()
-    console.print(table)
+    print_table(console, headers, rows, title=escape(f"{on} where {expression}"))
     more = f", {len(shown)} shown (--limit)" if len(shown) < len(matches) else ""
     console.print(f"{len(matches)} of {found.total} {on} match{more}")
 
@@ -119,10 +126,10 @@ def explain_command(
             }
         )
         return
-    _print_explanation(result, compiled)
+    _print_explanation(result, compiled, project.config.timezone)
 
 
-def _print_explanation(result: Explanation, compiled: CompiledRule) -> None:
+def _print_explanation(result: Explanation, compiled: CompiledRule, zone: ZoneInfo) -> None:
     """The trace as an indented tree: each sub-expression under the one containing it."""
     entity = result.entity
     table = Table(
@@ -132,7 +139,7 @@ def _print_explanation(result: Explanation, compiled: CompiledRule) -> None:
     )
     for item in result.trace:
         depth = item.path.count("/")
-        table.add_row(Text("  " * depth + item.text), _shown(item.value))
+        table.add_row(Text("  " * depth + item.text), _shown(item.value, zone))
     console = Console()
     console.print(table)
     style = {"true": "green", "false": "red"}.get(result.verdict, "yellow")
@@ -190,15 +197,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _shown(value: Any) -> Text:
+def _shown(value: Any, zone: ZoneInfo) -> Text:
     """A value as a table cell; null is dimmed so it stands apart from the text "null"."""
     if value is None:
         return Text("null", style="dim")
-    if isinstance(value, bool):  # written as the rule language writes it
-        return Text(str(value).lower(), style="green" if value else "red")
-    if isinstance(value, float):
-        return Text(f"{value:.4g}")
-    return Text(str(_plain(value)))
+    if isinstance(value, bool):
+        return Text(value_text(value, zone), style="green" if value else "red")
+    return Text(value_text(value, zone))
+
+
+def _cell(value: Any, zone: ZoneInfo) -> str:
+    """`_shown` as markup, for `print_table`."""
+    return _shown(value, zone).markup
 
 
 commands: list[click.Command] = [query_command, explain_command]
