@@ -53,6 +53,15 @@ def test_a_run_that_acts_records_its_outcome_counts_and_statuses(
     assert counting_shop.count("set_bid") == 2
 
 
+def test_acted_counts_entities_not_actions(acting_project, compile_rule) -> None:
+    project = acting_project()
+    rule = compile_rule(project, "bid >= 1.5", "set_bid(bid + 1), pause", max_percent=1.0)
+    report = run_rule(project, rule)
+    assert isinstance(report, RunReport) and len(report.intents) == 4
+    row = the_run(project, report)
+    assert (row["outcome"], row["matched"], row["acted"]) == ("acted", 2, 2)
+
+
 def test_nothing_matching_is_no_match(acting_project, compile_rule) -> None:
     project = acting_project()
     report = run_rule(project, compile_rule(project, "bid > 100", "pause"))
@@ -165,7 +174,9 @@ def test_a_second_run_inside_the_cooldown_does_nothing(
     assert run_rule(project, rule).outcome == "acted"
     clock.advance(timedelta(hours=1))
     again = run_rule(project, rule)
+    # Matches, every one held back by its cooldown: all_skipped, not no_match (SPEC §4.4).
     assert again.outcome == "all_skipped" and again.intents == []
+    assert the_run(project, again)["outcome"] == "all_skipped"
     assert again.to_json()["skipped"] == [
         {"entity": "ag3", "reason": "cooldown until 2026-03-09 10:00"}
     ]

@@ -147,3 +147,21 @@ def test_a_rule_with_a_bad_clause_still_has_its_condition_checked(
     assert found[1][0] == 4 and "pause" in found[1][1]  # no pause on customers
     assert found[2] == (5, "'-5' is not a whole number of at least 1")
     assert "r" not in result.compiled and result.disabled["r"].endswith(found[0][1])
+
+
+def test_a_file_that_cannot_be_read_as_rules_disables_the_rules_it_names(
+    tmp_path: Path, registry: Registry
+) -> None:
+    # A tab breaks the whole YAML document: no rule of it parses, yet `run --all`,
+    # `plan` and `status` must say which rules wait and why.
+    tabbed = FIVE_MISTAKES.replace("  do: [pause]", "  do:\t[pause]", 1)
+    write(tmp_path, "ads.yaml", tabbed)
+    write(tmp_path, "stock.rules", GOOD.replace("rule low-stock", "rule low-stock\t", 1) + "\t@")
+    write(tmp_path, "blank.yaml", "\t\n")
+    result = load_rules([tmp_path], registry, {"ops"})
+    names = ["pause-low-roi", "slow-sellers", "big-spenders", "restock", "bad-reviews"]
+    reason = result.disabled["pause-low-roi"]
+    assert reason.startswith(f"{tmp_path / 'ads.yaml'}:5:") and "tab" in reason
+    assert all(result.disabled[name] == reason for name in names)
+    assert result.disabled[str(tmp_path / "blank.yaml")].startswith(f"{tmp_path / 'blank.yaml'}:1:")
+    assert "low-stock" in result.disabled and result.compiled == {}
