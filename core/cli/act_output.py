@@ -113,24 +113,19 @@ def print_history(console: Console, runs: Sequence[Mapping[str, Any]], zone: Zon
     if not runs:
         console.print("no runs in this period")
         return
-    columns = [
-        Column("run", 9, "right"),
-        Column("rule", 9),
-        Column("started", 5),
-        Column("outcome", 9),
-        Column("matched", 3, "right"),
-        Column("acted", 4, "right"),
-        Column("skipped", 2, "right"),
-        Column("failed", 4, "right"),
-        Column("by", 1),
-    ]
+    # Counts no run has (no skip, no failure in the period) say nothing: not shown.
+    counts = [k for k in ("matched", "acted", "skipped", "failed") if any(r[k] for r in runs)]
+    keep = {"matched": 4, "acted": 5, "skipped": 2, "failed": 3}
+    columns = [Column("run", 9, "right"), Column("rule", 9), Column("started", 6)]
+    columns += [Column("outcome", 9), *(Column(k, keep[k], "right") for k in counts)]
+    columns.append(Column("by", 1))
     rows = [
         [
             str(run["id"]),
             escape(run["rule"]),
             local_time(run["started_at"], zone),
             _styled(run["outcome"] or "running", OUTCOME_STYLES),
-            *(str(run[k]) for k in ("matched", "acted", "skipped", "failed")),
+            *(str(run[k]) for k in counts),
             escape(run["slot"] or run["trigger"]),
         ]
         for run in runs
@@ -175,7 +170,7 @@ def print_actions(
             ]
             for item in actions
         ]
-        print_table(console, columns, rows, hint="--verbose shows them")
+        print_table(console, columns, rows, hint="--verbose has them")
     statuses = count_summary(Counter(a["status"] for a in actions), ("done", "deferred"))
     more = " (the newest; --limit for more)" if len(actions) >= limit else ""
     console.print(f"{len(actions)} actions: {statuses}{more}", highlight=False)
@@ -214,10 +209,11 @@ def _action_story(console: Console, item: Mapping[str, Any], shown: Shown) -> No
 def _header(console: Console, data: Mapping[str, Any], reason: str | None = None) -> None:
     run = f"  run {data['run']}" if "run" in data else ""
     why = f" — {escape(reason)}" if reason else ""
+    counts = f"{len(data['matched'])} matched"
+    counts += "".join(f", {len(data[key])} {key}" for key in ("actions", "skipped") if data[key])
     console.print(
         f"[bold]{escape(data['rule'])}[/] on {data['on']}{run}  "
-        f"{_styled(data['outcome'], OUTCOME_STYLES)}  {len(data['matched'])} matched, "
-        f"{len(data['actions'])} actions, {len(data['skipped'])} skipped{why}",
+        f"{_styled(data['outcome'], OUTCOME_STYLES)}  {counts}{why}",
         highlight=False,
     )
 

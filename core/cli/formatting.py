@@ -145,7 +145,7 @@ def print_table(
     rows: Sequence[Sequence[str]],
     *,
     title: str | None = None,
-    hint: str = "see --json or a wider terminal",
+    hint: str = "--json has them",
 ) -> None:
     """Print `fit_table`'s table, and a note naming the columns left out to fit."""
     table, left_out = fit_table(console, columns, rows)
@@ -154,7 +154,7 @@ def print_table(
     console.print(table)
     if left_out:
         console.print(
-            f"[dim](left out to fit {console.width} columns: {', '.join(left_out)}; {hint})[/]",
+            f"[dim](hidden to fit {console.width} columns: {', '.join(left_out)}; {hint})[/]",
             highlight=False,
         )
 

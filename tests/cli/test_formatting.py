@@ -97,11 +97,11 @@ def test_a_table_too_wide_leaves_out_its_least_important_columns_never_a_name() 
     columns = [Column("rule", 9), Column("outcome", 5), Column("note", 1)]
     rows = [["raise-budget-for-winners", "limit_exceeded", "x" * 30]]
     wide = render(120, columns, rows)
-    assert "note" in wide and "(left out" not in wide
+    assert "note" in wide and "(hidden" not in wide
     narrow = render(70, columns, rows)
     assert "raise-budget-for-winners  limit_exceeded" in narrow
     assert "note" not in narrow.splitlines()[0]
-    assert "(left out to fit 70 columns: note; see --json or a wider terminal)" in narrow
+    assert "(hidden to fit 70 columns: note; --json has them)" in narrow
 
 
 def test_wrapping_columns_wrap_instead_of_being_left_out() -> None:

@@ -118,7 +118,7 @@ def test_plan_verbose_lists_every_action_with_durations_as_written(demo: Path) -
 def test_plan_says_all_skipped_when_guards_hold_back_every_match(acted: Path) -> None:
     result = shopctl(acted, "plan", *ADS_RULES)
     assert result.returncode == 0, result.stderr
-    assert "pause-low-roi on ad_group  all_skipped  14 matched, 0 actions" in result.stdout
+    assert "pause-low-roi on ad_group  all_skipped  14 matched, 14 skipped\n" in result.stdout
     assert "  skipped (cooldown) ×14: AG008, AG016," in result.stdout
     assert "no_match" not in result.stdout
     data = json.loads(shopctl(acted, "plan", *ADS_RULES, "--json").stdout)
@@ -156,9 +156,7 @@ def test_actions_is_one_line_per_action_and_verbose_tells_the_whole_story(acted:
     assert result.returncode == 0, result.stderr
     lines = lines_fit(result.stdout)
     assert len([line for line in lines if re.match(r"^\s*\d+\s+\d+\s+\S", line)]) == 10
-    assert re.fullmatch(
-        r"\(left out to fit 80 columns: .*detail; --verbose shows them\)", lines[-2]
-    )
+    assert re.fullmatch(r"\(hidden to fit 80 columns: .*detail; --verbose has them\)", lines[-2])
     assert lines[-1] == "10 actions: 10 done (the newest; --limit for more)"
     coupons = json.loads(shopctl(acted, "actions", "--limit", "300", "--json").stdout)["actions"]
     run = next(a["run_id"] for a in coupons if a["rule"] == "win-back-coupon")
