@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
+from shopctl.cli.formatting import Column, print_table
 from shopctl.cli.options import config_option, echo_json, json_option, open_project
 from shopctl.engine.sync import sync
 from shopctl.engine.sync_report import SyncReport
@@ -71,18 +72,20 @@ def _sync_with_progress(
 
 def _print_report(report: SyncReport) -> None:
     out, err = Console(), Console(stderr=True)
-    table = Table("account", "type", "kind", "rows", "rejected", "status", title="sync")
-    for count in report.counts:
-        status = "ok" if count.complete else "[red]failed[/red]"
-        table.add_row(
-            count.account,
-            count.entity_type,
+    columns = [Column("account", 9), Column("type", 9), Column("kind", 9)]
+    columns += [Column("rows", 9, "right"), Column("rejected", 9, "right"), Column("status", 9)]
+    rows = [
+        [
+            escape(count.account),
+            escape(count.entity_type),
             count.kind,
-            str(count.rows),
-            str(count.rejected),
-            status,
-        )
-    out.print(table)
+            f"{count.rows:,}",
+            f"{count.rejected:,}",
+            "ok" if count.complete else "[red]failed[/red]",
+        ]
+        for count in report.counts
+    ]
+    print_table(out, columns, rows, title="sync")
     for error in report.errors[:SHOWN_ERRORS]:
         err.print(f"error: {error}", markup=False, highlight=False)
     if len(report.errors) > SHOWN_ERRORS:
