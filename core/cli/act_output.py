@@ -76,7 +76,7 @@ def print_plans(
 def print_run(console: Console, report: RunReport, shown: Shown) -> None:
     """What one run did; printed as soon as it ends, so a long `run` shows progress."""
     data = report.to_json()
-    _header(console, data, reason=_failure_reason(report))
+    _header(console, data, reason=report.reason)
     _actions(console, data["actions"], shown)
     _skipped(console, data["skipped"], shown)
 
@@ -216,18 +216,6 @@ def _header(console: Console, data: Mapping[str, Any], reason: str | None = None
         f"{_styled(data['outcome'], OUTCOME_STYLES)}  {counts}{why}",
         highlight=False,
     )
-
-
-def _failure_reason(report: RunReport) -> str | None:
-    """Why a run failed: its own error, or the first error of its failed actions."""
-    if report.error:
-        return report.error
-    failed = [i for i in report.intents if i.status in FAILED_STATUSES]
-    if not failed:
-        return None
-    first = next((i for i in failed if i.last_error), failed[0])
-    what = f"{len(failed)} {first.status}" if len(failed) > 1 else first.status
-    return f"{what}: {first.action} {first.entity_id}: {first.last_error or 'no reason recorded'}"
 
 
 def _actions(console: Console, actions: Sequence[Mapping[str, Any]], shown: Shown) -> None:

@@ -50,7 +50,7 @@ class EnginePipeline:
         )
         if isinstance(report, SlotTaken):
             return RunResult("taken", report.run_id)
-        return RunResult(report.outcome, report.run_id, report.error)
+        return RunResult(report.outcome, report.run_id, report.reason)
 
     def execute_pending(self, stop: threading.Event) -> None:
         """Execute due intents: quiet-hour deferrals whose time came, expired leases."""

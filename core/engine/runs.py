@@ -107,6 +107,20 @@ class RunReport:
         """Actions that failed or whose effect is unknown."""
         return sum(1 for i in self.intents if i.status in FAILED_STATUSES)
 
+    @property
+    def reason(self) -> str | None:
+        """Why the run failed, in one line: its own error, else its first failed action's
+        (`4 failed: notify P0007: PermanentError: …`); None when nothing failed."""
+        if self.error:
+            return self.error
+        failed = [i for i in self.intents if i.status in FAILED_STATUSES]
+        if not failed:
+            return None
+        first = next((i for i in failed if i.last_error), failed[0])
+        what = f"{len(failed)} {first.status}" if len(failed) > 1 else first.status
+        why = first.last_error or "no reason recorded"
+        return f"{what}: {first.action} {first.entity_id}: {why}"
+
     def to_json(self) -> dict[str, Any]:
         """SPEC §7's `run --json` entry: the plan shape plus the run id and statuses."""
         actions = [_action_json(i) for i in self.intents] + [

@@ -48,7 +48,8 @@ runs = Table(
     Column("at", UtcDateTime, nullable=False),  # the evaluation instant (now())
     Column("started_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
-    # acted, no_match, dry_run, limit_exceeded, partial, failed, interrupted, missed;
+    # acted, no_match, all_skipped, dry_run, limit_exceeded, partial, failed, interrupted,
+    # missed;
     # null while running.
     Column("outcome", String(20)),
     Column("dry_run", Boolean, nullable=False, default=False),

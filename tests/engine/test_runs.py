@@ -93,6 +93,10 @@ def test_one_permanent_failure_makes_the_run_partial(
     assert report.outcome == "partial" and report.failed == 1
     assert [a["status"] for a in report.to_json()["actions"]] == ["failed", "done"]
     assert (the_run(project, report)["acted"], the_run(project, report)["failed"]) == (1, 1)
+    # Why, in one line, for the CLI's rule line and the daemon's alerts; and in the JSON.
+    assert report.reason == "failed: set_bid ag2: PermanentError: bid too low"
+    assert report.to_json()["actions"][0]["error"] == "PermanentError: bid too low"
+    assert "error" not in report.to_json()["actions"][1]
 
 
 def test_every_action_failing_makes_the_run_failed(
