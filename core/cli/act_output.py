@@ -170,7 +170,8 @@ def print_actions(
             ]
             for item in actions
         ]
-        print_table(console, columns, rows, hint="--verbose has them")
+        if "detail" in print_table(console, columns, rows, hint="--verbose has them"):
+            _failure_lines(console, actions)
     statuses = count_summary(Counter(a["status"] for a in actions), ("done", "deferred"))
     more = " (the newest; --limit for more)" if len(actions) >= limit else ""
     console.print(f"{len(actions)} actions: {statuses}{more}", highlight=False)
@@ -185,6 +186,17 @@ def print_undo(console: Console, report: UndoReport) -> None:
     )
     for intent_id, error in report.failed.items():
         console.print(f"  [red]intent {intent_id}[/]: {escape(error)}", highlight=False)
+
+
+def _failure_lines(console: Console, actions: Sequence[Mapping[str, Any]]) -> None:
+    """Every failure says why: the errors a narrow table had no room for, one per action."""
+    for item in actions:
+        if item["status"] in FAILED_STATUSES and item["last_error"]:
+            console.print(
+                f"{item['id']} {_styled(item['status'], STATUS_STYLES)}: "
+                f"{escape(item['last_error'])}",
+                highlight=False,
+            )
 
 
 def _action_story(console: Console, item: Mapping[str, Any], shown: Shown) -> None:

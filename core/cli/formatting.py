@@ -146,8 +146,9 @@ def print_table(
     *,
     title: str | None = None,
     hint: str = "--json has them",
-) -> None:
-    """Print `fit_table`'s table, and a note naming the columns left out to fit."""
+) -> list[str]:
+    """Print `fit_table`'s table, and a note naming the columns left out to fit; the
+    headers left out."""
     table, left_out = fit_table(console, columns, rows)
     if title:
         console.print(title, highlight=False)
@@ -157,6 +158,7 @@ def print_table(
             f"[dim](hidden to fit {console.width} columns: {', '.join(left_out)}; {hint})[/]",
             highlight=False,
         )
+    return left_out
 
 
 def _least_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:

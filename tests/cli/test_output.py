@@ -300,6 +300,10 @@ def test_a_failing_channel_says_why_on_the_rule_line_and_in_status(
     assert result.stdout.splitlines()[-1] == "1 rules: 1 failed; actions: 4 failed"
     data = json.loads(shopctl(demo, "run", "unshipped-orders", "--no-sync", "--json").stdout)
     assert all("400" in a["error"] for a in data["rules"][0]["actions"])
+    ledger = shopctl(demo, "actions")
+    lines_fit(ledger.stdout)
+    assert re.search(r"^\d+ failed: PermanentError: channel ops: HTTP 400", ledger.stdout, re.M)
+    assert ledger.stdout.splitlines()[-1] == "11 actions: 11 failed"
     status = shopctl(demo, "status")
     lines_fit(status.stdout)
     failures = json.loads(shopctl(demo, "status", "--json").stdout)["failures"]
