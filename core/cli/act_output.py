@@ -22,6 +22,7 @@ from shopctl.cli.formatting import (
     args_text,
     count_summary,
     local_time,
+    plural,
     print_table,
     sample,
 )
@@ -69,7 +70,7 @@ def print_plans(
     skipped = len(
         {(s.account, s.entity_id, p.compiled.rule.name) for p in plans for s in p.skipped}
     )
-    tail = f"{actions} actions planned, {skipped} entities skipped"
+    tail = f"{plural(actions, 'action')} planned, {plural(skipped, 'entity')} skipped"
     _summary(console, Counter(p.outcome for p in plans), tail, disabled)
 
 
@@ -133,7 +134,8 @@ def print_history(console: Console, runs: Sequence[Mapping[str, Any]], zone: Zon
     print_table(console, columns, rows)
     outcomes = count_summary(Counter(r["outcome"] or "running" for r in runs), OUTCOME_ORDER)
     acted = sum(r["acted"] for r in runs)
-    console.print(f"{len(runs)} runs: {outcomes}; {acted} entities acted on", highlight=False)
+    line = f"{plural(len(runs), 'run')}: {outcomes}; {plural(acted, 'entity')} acted on"
+    console.print(line, highlight=False)
 
 
 def print_actions(
@@ -174,7 +176,7 @@ def print_actions(
             _failure_lines(console, actions)
     statuses = count_summary(Counter(a["status"] for a in actions), ("done", "deferred"))
     more = " (the newest; --limit for more)" if len(actions) >= limit else ""
-    console.print(f"{len(actions)} actions: {statuses}{more}", highlight=False)
+    console.print(f"{plural(len(actions), 'action')}: {statuses}{more}", highlight=False)
 
 
 def print_undo(console: Console, report: UndoReport) -> None:
@@ -288,7 +290,9 @@ def _summary(
 ) -> None:
     """`11 rules: 3 acted, 8 no_match; 83 actions done` and how many could not run."""
     rules = sum(outcomes.values())
-    line = f"{rules} rules: {count_summary(outcomes, OUTCOME_ORDER) or 'none run'}; {tail}"
+    line = (
+        f"{plural(rules, 'rule')}: {count_summary(outcomes, OUTCOME_ORDER) or 'none run'}; {tail}"
+    )
     if disabled:
         line += f"; {len(disabled)} not run"
     console.print(line, highlight=False)

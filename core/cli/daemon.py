@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from shopctl.cli.formatting import Column, local_time, print_table
+from shopctl.cli.formatting import Column, local_time, plural, print_table
 from shopctl.cli.options import config_option, echo_json, json_option, open_project
 
 
@@ -137,8 +137,9 @@ def _status_summary(data: dict[str, Any]) -> str:
     """`11 scheduled rules, 1 cannot run; 2 recent failures, 0 missed runs`."""
     broken = f", {len(data['broken'])} cannot run" if data["broken"] else ""
     return (
-        f"{len(data['rules'])} scheduled rules{broken}; "
-        f"{len(data['failures'])} recent failures, {len(data['missed'])} missed runs"
+        f"{plural(len(data['rules']), 'scheduled rule')}{broken}; "
+        f"{plural(len(data['failures']), 'recent failure')}, "
+        f"{plural(len(data['missed']), 'missed run')}"
     )
 
 

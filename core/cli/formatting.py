@@ -89,6 +89,13 @@ def count_summary(counts: Mapping[str, int] | Counter[str], order: Sequence[str]
     return ", ".join(f"{counts[n]} {n}" for n in names)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 rule`, `11 rules`; `entity` -> `entities`."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
 def sample(items: Iterable[str], width: int) -> str:
     """As many of `items` as fit in `width` characters, then `… and N more`."""
     items = list(items)

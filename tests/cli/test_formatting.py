@@ -15,6 +15,7 @@ from shopctl.cli.formatting import (
     count_summary,
     duration,
     local_time,
+    plural,
     print_table,
     sample,
     value_text,
@@ -110,3 +111,8 @@ def test_wrapping_columns_wrap_instead_of_being_left_out() -> None:
     text = render(50, columns, rows)
     assert all(len(line) <= 50 for line in text.splitlines())
     assert "bad robot key" in " ".join(text.split())
+
+
+def test_counted_nouns_agree_with_their_count() -> None:
+    assert [plural(n, "rule") for n in (0, 1, 11)] == ["0 rules", "1 rule", "11 rules"]
+    assert plural(2, "entity") == "2 entities" and plural(1, "entity") == "1 entity"

@@ -297,7 +297,7 @@ def test_a_failing_channel_says_why_on_the_rule_line_and_in_status(
     header = " ".join(result.stdout.split("\n  notify")[0].split())  # as one line, unwrapped
     assert header.startswith("low-stock-alert on product run 1 failed 4 matched, 4 actions")
     assert "— 4 failed: notify P0007: PermanentError: channel ops: HTTP 400 from" in header
-    assert result.stdout.splitlines()[-1] == "1 rules: 1 failed; actions: 4 failed"
+    assert result.stdout.splitlines()[-1] == "1 rule: 1 failed; actions: 4 failed"
     data = json.loads(shopctl(demo, "run", "unshipped-orders", "--no-sync", "--json").stdout)
     assert all("400" in a["error"] for a in data["rules"][0]["actions"])
     ledger = shopctl(demo, "actions")
