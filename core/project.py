@@ -58,7 +58,7 @@ class Project:
         """The store, migrated to the current schema and with every entity table."""
         from shopctl.store.engine import open_store
 
-        return open_store(self.config.store, self.registry)
+        return open_store(self.config.store, self.registry, records=self.state_dir)
 
     @cached_property
     def rules(self) -> RuleSet:
