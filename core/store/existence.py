@@ -4,7 +4,9 @@ A project records each SQLite store it created in `.shopctl/stores.json` next to
 config. A recorded store that is missing was deleted or moved: opening it is an error,
 never a new empty store (which would forget every cooldown and run). A running daemon
 compares the file's identity (device and inode) and write bits with those it started
-with, so a store deleted, replaced or made read-only under it is noticed.
+with, so a store deleted, replaced or made read-only under it is noticed. A SQLite file
+with hard links is refused: its write-ahead log is kept by name, so every name would be
+a database of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ CREATE_HINT = "shopctl store create"
 
 class StoreMissing(ShopctlError):
     """A store this project created before is gone."""
+
+
+class StoreLinked(ShopctlError):
+    """A SQLite store file has more than one name (hard links)."""
+
+
+def single_name(path: Path) -> None:
+    """Refuse a SQLite file with hard links: SQLite keeps its write-ahead log beside the
+    name it was opened by, so each name would read and write a diverging database."""
+    links = path.stat().st_nlink
+    if links > 1:
+        raise StoreLinked(
+            f"store {path} has {links} names (hard links); SQLite keeps a separate log per "
+            "name, so each would be a different database — remove the other links "
+            "(a symlink is fine)"
+        )
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -72,6 +90,7 @@ def may_create(path: Path, records: Path | None) -> bool:
     the project never created it; raises StoreMissing when it existed before."""
     stores = recorded(records) if records is not None else {}
     if path.exists():
+        single_name(path)
         if records is not None and str(path.resolve()) not in stores:
             record_created(path, records)  # a store made before projects kept this record
         return False
@@ -109,6 +128,10 @@ class StoreFile:
             return f"store {self.path} cannot be reached: {exc.strerror or exc}"
         if (info.st_dev, info.st_ino) != (self.device, self.inode):
             return f"store {self.path} was replaced by another file"
+        if info.st_nlink > 1:
+            # Another name would be another database (see single_name); stopping is
+            # safer than going on while a second name may be in use.
+            return f"store {self.path} got a second name (a hard link)"
         for place in (self.path, self.path.parent):
             if _read_only(place):
                 return f"store {self.path} turned read-only ({place} cannot be written)"
