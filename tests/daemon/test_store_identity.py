@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from shopctl.daemon.heartbeat import Heartbeat
 from tests.daemon.daemon_process import (
     BUMP_ALL,
     DaemonProject,
@@ -107,3 +109,20 @@ def test_a_hard_link_to_the_store_is_refused_and_stops_the_daemon_using_it(
     assert "got a second name" in project.alerts.read_text(encoding="utf-8")
     counts = project.effect_counts()
     assert sum(counts.values()) < PRODUCTS and set(counts.values()) == {1}, counts
+
+
+def test_a_daemon_whose_lease_is_taken_stops_acting_mid_batch(tmp_path: Path) -> None:
+    project = make_project(tmp_path, POKE_ALL, count=PRODUCTS, delay=0.3)
+    daemon = start_daemon(project)
+    assert wait_for(lambda: sum(project.effect_counts().values()) >= 2)
+    engine = project.engine()
+    try:
+        Heartbeat(engine, "elsewhere:4242:abcd").start(datetime.now(UTC), {"state": "running"})
+    finally:
+        engine.dispose()
+    assert daemon.wait(timeout=20) == 1, daemon.log
+    assert "event=daemon.lease_lost" in daemon.log and "pid 4242" in daemon.log
+    assert "another daemon took" in project.alerts.read_text(encoding="utf-8")
+    counts = project.effect_counts()
+    assert sum(counts.values()) < PRODUCTS and set(counts.values()) == {1}, counts
+    assert project.intent_statuses()["done"] == sum(counts.values())
