@@ -11,7 +11,6 @@ one per `every` bounds how long a daemon that lost its store or lease goes on.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 # What a check answers: None while the daemon may act, else (event name, reason).
@@ -21,8 +20,9 @@ Check = Callable[[], tuple[str, str] | None]
 class StopFlag(threading.Event):
     """A threading.Event that a failed check sets, keeping why."""
 
-    def __init__(self, every: float = 1.0):
+    def __init__(self, monotonic: Callable[[], float], every: float = 1.0):
         super().__init__()
+        self.monotonic = monotonic  # the project clock's
         self.every = every
         self.reason: tuple[str, str] | None = None
         self._check: Check | None = None
@@ -33,7 +33,7 @@ class StopFlag(threading.Event):
     def arm(self, check: Check) -> None:
         """Start asking `check` (once the daemon holds the store's lease)."""
         self._check = check
-        self._checked = time.monotonic()
+        self._checked = self.monotonic()
 
     def trip(self, name: str, reason: str) -> None:
         """Stop, saying why (the first reason wins)."""
@@ -46,7 +46,7 @@ class StopFlag(threading.Event):
         """Whether to stop: asked to, or the check (when due) says the daemon may not act."""
         if super().is_set():
             return True
-        if self._check is not None and time.monotonic() - self._checked >= self.every:
+        if self._check is not None and self.monotonic() - self._checked >= self.every:
             self.check_now()
         return super().is_set()
 
@@ -57,7 +57,7 @@ class StopFlag(threading.Event):
         if not self._checking.acquire(blocking=False):
             return True  # another thread is asking right now
         try:
-            self._checked = time.monotonic()
+            self._checked = self.monotonic()
             found = self._check()
         finally:
             self._checking.release()

@@ -70,7 +70,7 @@ class Daemon:
         self.project = project
         self.settings = settings or DaemonSettings()
         self.owner = daemon_owner()
-        self.stop = StopFlag(min(1.0, self.settings.heartbeat))
+        self.stop = StopFlag(project.clock.monotonic, min(1.0, self.settings.heartbeat))
         engine, clock = project.engine, project.clock
         self.alerts = Alerts(project.config.alerts, channel_delivery(project.channel), clock.now)
         lease = timedelta(seconds=self.settings.lease)
