@@ -24,7 +24,7 @@ def create(config_path: str | None) -> None:
         if path is not None:
             if path.exists():
                 raise ShopctlError(f"store {path} already exists; nothing was changed")
-            forget_created(path, project.state_dir)
+            forget_created(path, project.state_path)
         project.engine  # noqa: B018 - opening creates and migrates it
     finally:
         project.close()

@@ -12,12 +12,12 @@ a database of its own.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
@@ -59,8 +59,7 @@ def sqlite_file(url: str) -> Path | None:
 
 def sqlite_uri(path: Path, create: bool) -> str:
     """The SQLite URI filename that opens `path`, never creating it unless `create`."""
-    mode = "rwc" if create else "rw"
-    return f"file:{quote(path.as_posix(), safe='/:')}?mode={mode}"
+    return f"{path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
 
 
 def recorded(records: Path) -> dict[str, str]:
@@ -76,9 +75,22 @@ def recorded(records: Path) -> dict[str, str]:
 
 
 def record_created(path: Path, records: Path) -> None:
-    """Note in the project that it created the store at `path`."""
+    """Note in the project that it created the store at `path` (best effort: a project
+    folder the process may not write keeps working, unprotected, with a warning)."""
     stores = recorded(records)
     stores[str(path.resolve())] = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        _write(records, stores)
+    except OSError as exc:
+        logging.getLogger("shopctl.store").warning(
+            "cannot record the store in %s (%s): a later loss of %s will not be noticed",
+            records / RECORD,
+            exc.strerror or exc,
+            path,
+        )
+
+
+def _write(records: Path, stores: dict[str, str]) -> None:
     records.mkdir(parents=True, exist_ok=True)
     temporary = records / (RECORD + ".tmp")
     temporary.write_text(json.dumps({"stores": stores}, indent=2) + "\n", encoding="utf-8")
@@ -151,4 +163,4 @@ def forget_created(path: Path, records: Path) -> None:
     """Drop `path` from the project's record, so the next open may create it afresh."""
     stores = recorded(records)
     if stores.pop(str(path.resolve()), None) is not None:
-        (records / RECORD).write_text(json.dumps({"stores": stores}, indent=2) + "\n", "utf-8")
+        _write(records, stores)

@@ -3,9 +3,11 @@ store is named, never silently replaced by an empty one."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
+from subprocess import run
 
 import pytest
 from sqlalchemy import text
@@ -120,3 +122,31 @@ def test_a_store_file_names_what_happened_to_it(tmp_path: Path) -> None:
     assert "was replaced by another file" in (store.problem() or "")
     path.unlink()
     assert store.problem() == f"store {path} was deleted"
+
+
+def test_a_project_folder_that_cannot_keep_the_record_still_opens_its_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    folder.chmod(0o555)
+    frozen = os.geteuid() == 0 and run(["chattr", "+i", str(folder)], check=False).returncode == 0
+    try:
+        if os.geteuid() == 0 and not frozen:
+            pytest.skip("root writes any folder and chattr +i is not permitted here")
+        with caplog.at_level(logging.WARNING, logger="shopctl.store"):
+            url = f"sqlite:///{tmp_path / 'shop.db'}"
+            open_store(url, load_plugins().registry, records=folder / ".shopctl")
+    finally:
+        if frozen:
+            run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+    assert (tmp_path / "shop.db").exists() and not (folder / ".shopctl").exists()
+    assert "a later loss of" in caplog.text and "will not be noticed" in caplog.text
+
+
+def test_a_store_path_with_uri_characters_opens_as_itself(tmp_path: Path) -> None:
+    path = tmp_path / "my shop #1.db"  # a '?' would start the URL's query
+    engine = open_store(f"sqlite:///{path}", load_plugins().registry)
+    engine.dispose()
+    assert path.exists() and [p.name for p in tmp_path.iterdir()] == [path.name]
