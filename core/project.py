@@ -47,9 +47,14 @@ class Project:
         return registry
 
     @property
+    def state_path(self) -> Path:
+        """The project's own folder next to the config (`.shopctl`), not created here."""
+        return self.config.root / ".shopctl"
+
+    @property
     def state_dir(self) -> Path:
         """A folder next to the config where plugins may keep files."""
-        path = self.config.root / ".shopctl"
+        path = self.state_path
         path.mkdir(exist_ok=True)
         return path
 
@@ -58,7 +63,7 @@ class Project:
         """The store, migrated to the current schema and with every entity table."""
         from shopctl.store.engine import open_store
 
-        return open_store(self.config.store, self.registry)
+        return open_store(self.config.store, self.registry, records=self.state_path)
 
     @cached_property
     def rules(self) -> RuleSet:

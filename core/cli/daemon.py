@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 from typing import Any
@@ -46,6 +47,9 @@ def daemon(
     from shopctl.daemon.events import configure_logging
     from shopctl.daemon.service import Daemon, DaemonSettings
 
+    # A fatal signal inside a C library (SIGBUS from a store's mapping) is written to
+    # the log instead of ending the daemon without a word.
+    faulthandler.enable(sys.stderr)
     project = open_project(config_path)
     configure_logging(project.config.secrets())
     settings = DaemonSettings(heartbeat, poll, lease, call_timeout, stop_timeout)

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "plugins",  # plugins
     "daemon",  # daemon, status
     "report",  # report
+    "store",  # store create
 )
 
 

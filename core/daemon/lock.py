@@ -1,20 +1,21 @@
-"""One active daemon per store (SPEC §8).
+"""The first of two gates to being the active daemon of a store (SPEC §8).
 
-SQLite: an exclusive, non-blocking `flock` on a file next to the database. The OS
-drops it when the process dies, even by `kill -9`, so a stale lock cannot outlive its
-holder. PostgreSQL: a session-level advisory lock held on a dedicated connection for
-the daemon's life; when the holder dies its connection closes and the lock is free
-for a standby to take.
+SQLite: an exclusive, non-blocking OS lock on a file next to the resolved database
+(`filelock`, so Windows works). The OS drops it when the process dies, even by
+`kill -9`. It is a fast refusal only: a hard link or a deleted lock file gets past it,
+so the store's own lease (`shopctl.daemon.heartbeat`) decides. PostgreSQL: a
+session-level advisory lock held on a dedicated connection for the daemon's life; when
+the holder dies its connection closes and the lock is free for a standby to take, which
+proves it alone and lets it take the lease at once.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import zlib
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
+import filelock
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
@@ -44,39 +45,34 @@ class StoreLock(Protocol):
 
 
 class FileLock:
-    """An `flock` on `<database>.daemon.lock`."""
+    """An OS lock (`filelock`: flock on Unix, LockFileEx on Windows) on a file beside the
+    resolved database, so every symlink to the store names the same lock file."""
 
     waits = False
 
     def __init__(self, path: Path):
         self.path = path
-        self._file: IO[str] | None = None
+        # Kept on release (no unlink race), never a soft marker a kill -9 would leave.
+        self._lock = filelock.FileLock(
+            path, thread_local=False, fallback_to_soft=False, preserve_lock_file=True
+        )
 
     def acquire(self) -> bool:
         """Take the lock if no other process holds it."""
-        handle = self.path.open("a+", encoding="utf-8")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+            self._lock.acquire(timeout=0)
+        except filelock.Timeout:
             return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._file = handle
         return True
 
     def held(self) -> bool:
-        """True while the file is open and locked by us."""
-        return self._file is not None
+        """True while this process holds it."""
+        return self._lock.is_locked
 
     def release(self) -> None:
-        """Unlock and close the file."""
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        """Let it go."""
+        if self._lock.is_locked:
+            self._lock.release(force=True)
 
 
 class AdvisoryLock:
@@ -136,4 +132,5 @@ def store_lock(engine: Engine) -> StoreLock:
     database = engine.url.database
     if not database or database == ":memory:":
         raise ShopctlError("the daemon needs a store file or server, not an in-memory SQLite")
-    return FileLock(Path(database).with_name(Path(database).name + ".daemon.lock"))
+    resolved = Path(database).resolve()
+    return FileLock(resolved.with_name(resolved.name + ".daemon.lock"))

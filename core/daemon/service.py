@@ -26,6 +26,7 @@ from shopctl.config import Config, load_config
 from shopctl.daemon import run_records
 from shopctl.daemon.alerts import Alerts, channel_delivery
 from shopctl.daemon.events import event
+from shopctl.daemon.guard import StopFlag
 from shopctl.daemon.heartbeat import STALE_AFTER_BEATS, Heartbeat, daemon_owner, read_beat
 from shopctl.daemon.lock import DaemonRunning, store_lock
 from shopctl.daemon.pipeline import EnginePipeline
@@ -34,6 +35,7 @@ from shopctl.daemon.scheduler import Pipeline, RuleScheduler
 from shopctl.daemon.slots import trigger_for
 from shopctl.errors import ShopctlError
 from shopctl.project import Project
+from shopctl.store.existence import StoreFile, sqlite_file
 
 # Lease owners of daemon executors start with this, so a new daemon knows which claims
 # belonged to a daemon that is gone.
@@ -68,7 +70,7 @@ class Daemon:
         self.project = project
         self.settings = settings or DaemonSettings()
         self.owner = daemon_owner()
-        self.stop = threading.Event()
+        self.stop = StopFlag(project.clock.monotonic, min(1.0, self.settings.heartbeat))
         engine, clock = project.engine, project.clock
         self.alerts = Alerts(project.config.alerts, channel_delivery(project.channel), clock.now)
         lease = timedelta(seconds=self.settings.lease)
@@ -80,6 +82,8 @@ class Daemon:
         )
         self.lock = store_lock(engine)
         self.heartbeat = Heartbeat(engine, self.owner)
+        path = sqlite_file(project.config.store)
+        self.store_file = StoreFile.of(path) if path is not None and path.exists() else None
         self.watcher = Watcher(self._watched_files)
         self._jobs = BackgroundScheduler(
             timezone=project.config.timezone,
@@ -91,24 +95,27 @@ class Daemon:
         self._last_beat = project.clock.monotonic()
 
     def serve(self) -> int:
-        """Run until SIGTERM/SIGINT (or the lock is lost); the exit status."""
+        """Run until SIGTERM/SIGINT, or until the daemon may no longer act (its lease,
+        lock or store lost, or stalled: then exit status 1, logged and alerted)."""
         self._handle_signals()
         if not self.acquire():
             return 0
-        code = 0
         try:
+            self.stop.arm(self.unfit)
             self.start()
             while not self.stop.wait(1.0):
                 if self.stalled():
                     # Better to exit and be restarted by the supervisor than to hold
                     # the lock while doing nothing.
-                    event("daemon.stalled", logging.ERROR, owner=self.owner)
-                    self.alerts.alert("stalled", "the daemon stopped beating and exits")
-                    code = 1
-                    break
+                    self.stop.trip("daemon.stalled", "the daemon stopped beating and exits")
         finally:
             self.shutdown()
-        return code
+        if self.stop.reason is None:
+            return 0
+        name, reason = self.stop.reason
+        event(name, logging.ERROR, owner=self.owner, reason=reason)
+        self.alerts.alert(name.removeprefix("daemon."), f"the daemon exits: {reason}")
+        return 1
 
     def stalled(self) -> bool:
         """Whether the heartbeat job has not succeeded for far longer than its interval
@@ -125,8 +132,14 @@ class Daemon:
         waiting = False
         while not self.stop.is_set():
             if self.lock.acquire():
-                event("daemon.active", owner=self.owner, took_over=waiting)
-                return True
+                if self.take_lease():
+                    event("daemon.active", owner=self.owner, took_over=waiting)
+                    return True
+                self.lock.release()
+                if self.stop.is_set():
+                    return False
+                holder = describe_holder(self.project)
+                raise DaemonRunning(f"another daemon is already running on this store: {holder}")
             holder = describe_holder(self.project)
             if not self.lock.waits:
                 raise DaemonRunning(f"another daemon is already running on this store: {holder}")
@@ -136,6 +149,35 @@ class Daemon:
             self.stop.wait(self.settings.poll)
         return False
 
+    def take_lease(self) -> bool:
+        """Take the store's lease (its heartbeat row): at once when it is free or the lock
+        proves this daemon alone (PostgreSQL); else only when its holder, watched for a
+        few of its beats, did not beat (it died; a live one reached the store another
+        way, through a hard link or past a deleted lock file)."""
+        clock = self.project.clock
+        holder = self.heartbeat.take(clock.now(), self.info("starting"), force=self.lock.waits)
+        if holder is None:
+            return True
+        seconds = STALE_AFTER_BEATS * holder.interval.total_seconds() + 1.0
+        event("daemon.lease_check", owner=self.owner, holder=holder.owner, seconds=seconds)
+        if self.stop.wait(seconds):
+            return False
+        return self.heartbeat.take(clock.now(), self.info("starting"), over=holder) is None
+
+    def unfit(self) -> tuple[str, str] | None:
+        """Why this daemon may no longer act (store gone or read-only, lease taken), or None."""
+        problem = self.store_file.problem() if self.store_file else None
+        if problem is not None:
+            return "daemon.store_lost", problem
+        try:
+            ours = self.heartbeat.ours()
+        except Exception as exc:  # cannot tell now; the heartbeat's stall bound decides
+            event("lease.check_failed", logging.WARNING, error=str(exc))
+            return None
+        if not ours:
+            return "daemon.lease_lost", f"another daemon took the store's lease ({self._holder()})"
+        return None
+
     def start(self) -> None:
         """Recover what a dead daemon left, load the rules and start the jobs."""
         engine, now = self.project.engine, self.project.clock.now()
@@ -143,7 +185,6 @@ class Daemon:
         expired = run_records.expire_leases(engine, OWNER_PREFIX, OWNER_PREFIX + self.owner, now)
         if closed or expired:
             event("daemon.recovered", interrupted_runs=closed, released_intents=expired)
-        self.heartbeat.start(now, self.info("starting"))
         self.load_rules()
         self.beat()
         # The sweep and the executor pass run once at once: catch-up and recovery do
@@ -237,13 +278,24 @@ class Daemon:
             self.rules.rules = {}  # every schedule is new in the new zone
 
     def beat(self) -> None:
-        """Write the heartbeat; a daemon that lost its lock stops."""
-        if not self.lock.held():
-            event("daemon.lock_lost", logging.ERROR, owner=self.owner)
-            self.stop.set()
+        """Renew the lease; a daemon whose store, lock or lease is gone stops."""
+        problem = self.store_file.problem() if self.store_file else None
+        if problem is not None:
+            self.stop.trip("daemon.store_lost", problem)
             return
-        self.heartbeat.beat(self.project.clock.now(), self.info("running"))
+        if not self.lock.held():
+            self.stop.trip("daemon.lock_lost", "the daemon lost its lock on the store")
+            return
+        if not self.heartbeat.beat(self.project.clock.now(), self.info("running")):
+            self.stop.trip("daemon.lease_lost", f"another daemon took the lease ({self._holder()})")
+            return
         self._last_beat = self.project.clock.monotonic()
+
+    def _holder(self) -> str:
+        try:
+            return describe_holder(self.project)
+        except Exception as exc:  # the store itself may be what failed
+            return f"holder unknown: {exc}"
 
     def execute_pending(self) -> None:
         """Execute deferred and recovered intents."""
@@ -262,11 +314,13 @@ class Daemon:
         }
 
     def _add(self, job_id: str, func: Callable[[], object], trigger: Any, **kw: Any) -> None:
-        self._jobs.add_job(self._tracked(func), trigger, id=job_id, replace_existing=True, **kw)
+        job = self._tracked(func, acts=kw.get("executor") == WORK)
+        self._jobs.add_job(job, trigger, id=job_id, replace_existing=True, **kw)
 
-    def _tracked(self, func: Callable[[], object]) -> Callable[[], None]:
+    def _tracked(self, func: Callable[[], object], acts: bool) -> Callable[[], None]:
         def job() -> None:
-            if self.stop.is_set():
+            # Work that may act asks the store first: same file, lease still ours.
+            if self.stop.is_set() or (acts and not self.stop.check_now()):
                 return
             with self._count:
                 self._in_flight += 1

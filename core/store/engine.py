@@ -9,6 +9,7 @@ process returns the engine already made.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from shopctl.registry import Registry
 from shopctl.store import migrations
 from shopctl.store.entities import EntityTables
+from shopctl.store.existence import may_create, record_created, sqlite_file, sqlite_uri
 
 BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK = 0x73686F70  # PostgreSQL advisory lock held while creating tables
@@ -38,32 +40,48 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-65536",  # 64 MB page cache: bulk upserts touch many index pages
+    # No memory-mapped database I/O: a store truncated or replaced under a mapping
+    # would end the process with SIGBUS instead of an error it can report.
+    "PRAGMA mmap_size=0",
 )
 
 _opened: dict[tuple[str, str], Engine] = {}
 _lock = Lock()
 
 
-def open_store(url: str, registry: Registry) -> Engine:
-    """The engine of the store at `url`, migrated, with every entity and metric table."""
+def open_store(url: str, registry: Registry, records: Path | None = None) -> Engine:
+    """The engine of the store at `url`, migrated, with every entity and metric table.
+
+    With `records` (the project's state folder) a SQLite file the project created before
+    is never created again: its absence is an error (see `shopctl.store.existence`).
+    """
     key = (url, _fingerprint(registry))
     with _lock:
         engine = _opened.get(key)
         if engine is None:
-            engine = create_store_engine(url)
+            path = sqlite_file(url)
+            create = path is not None and may_create(path, records)
+            engine = create_store_engine(url, create=create)
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     # Two processes opening a new store must not both create its tables.
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
                 migrate(conn)
                 ensure_entity_tables(conn, EntityTables(registry))
+            if create and records is not None and path is not None:
+                record_created(path, records)
             if not _is_memory(url):
                 _opened[key] = engine
         return engine
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate transactions."""
+def create_store_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate transactions.
+
+    A SQLite file is created by the engine's first connection only when `create`; every
+    later connection opens it with mode=rw, so a store deleted under a running process
+    is never silently replaced by an empty one.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -72,6 +90,9 @@ def create_store_engine(url: str) -> Engine:
         # One shared connection, or every checkout would see a new empty database.
         options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     engine = create_engine(url, **options)
+    path = sqlite_file(url)
+    if path is not None:
+        event.listen(engine, "do_connect", _never_create(path, create))
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -106,6 +127,17 @@ def ensure_entity_tables(conn: Connection, tables: EntityTables) -> None:
         for column in table.columns:
             if column.name not in present:
                 ops.add_column(table.name, Column(column.name, column.type))
+
+
+def _never_create(path: Path, create: bool) -> Callable[..., None]:
+    allowed = [create]
+
+    def connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        cargs[:1] = [sqlite_uri(path, allowed[0])]
+        cparams["uri"] = True
+        allowed[0] = False  # only the first connection may create the file
+
+    return connect
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -8,7 +8,6 @@ no second row and an interrupted action can be looked up. Writers hold a file lo
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
 import os
@@ -16,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import filelock
 
 JOURNAL = ".shopctl-keys.jsonl"
 TAIL_BYTES = 64 * 1024
@@ -137,9 +138,9 @@ class BulkEdits:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with (self.out / ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        # filelock: flock on Unix, LockFileEx on Windows; never a soft marker a crash leaves.
+        lock = filelock.FileLock(
+            self.out / ".lock", thread_local=False, fallback_to_soft=False, preserve_lock_file=True
+        )
+        with lock:
+            yield

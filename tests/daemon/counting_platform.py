@@ -9,12 +9,13 @@ again. `poke` does not know keys. `hang` names an entity whose calls never retur
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+
+import filelock
 
 from shopctl import (
     ActionRequest,
@@ -81,8 +82,7 @@ class CountingPlatform(Platform):
     def _locked(self) -> Iterator[Path]:
         path = Path(str(self.config["effects"]))
         path.touch()
-        with open(str(path) + ".lock", "w", encoding="utf-8") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with filelock.FileLock(str(path) + ".lock", thread_local=False):
             yield path
 
     @staticmethod

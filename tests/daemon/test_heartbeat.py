@@ -43,3 +43,38 @@ def test_a_stopped_daemon_is_not_alive(any_engine: Engine, clock: FrozenClock) -
     beat.beat(clock.now(), {"state": "stopped"})
     read = read_beat(any_engine)
     assert read is not None and not read.alive(clock.now(), timedelta(seconds=5))
+
+
+def test_a_fresh_lease_of_another_daemon_is_not_taken(
+    any_engine: Engine, clock: FrozenClock
+) -> None:
+    info = {"heartbeat_seconds": 5}
+    Heartbeat(any_engine, "one:1:a").start(clock.now(), info)
+    holder = Heartbeat(any_engine, "two:2:b").take(clock.now() + timedelta(seconds=14), info)
+    assert holder is not None and holder.owner == "one:1:a"
+
+
+def test_a_stale_stopped_or_watched_lease_is_taken(any_engine: Engine, clock: FrozenClock) -> None:
+    info = {"heartbeat_seconds": 5}
+    one, two = Heartbeat(any_engine, "one:1:a"), Heartbeat(any_engine, "two:2:b")
+    one.start(clock.now(), info)
+    assert two.take(clock.now() + timedelta(seconds=16), info) is None  # 3 beats missed
+    assert not one.beat(clock.now(), info) and not one.ours()  # the lease is lost
+    assert two.ours()
+    two.beat(clock.now(), {"state": "stopped"})
+    assert one.take(clock.now(), info) is None  # a stopped daemon's lease is free
+    seen = read_beat(any_engine)
+    assert two.take(clock.now(), info, over=seen) is None  # it did not beat while watched
+    one.take(clock.now(), info, force=True)
+    assert read_beat(any_engine).owner == "one:1:a"  # type: ignore[union-attr]
+
+
+def test_a_watched_holder_that_beat_keeps_its_lease(any_engine: Engine, clock: FrozenClock) -> None:
+    info = {"heartbeat_seconds": 5}
+    one = Heartbeat(any_engine, "one:1:a")
+    one.start(clock.now(), info)
+    seen = read_beat(any_engine)
+    clock.advance(timedelta(seconds=1))
+    assert one.beat(clock.now(), info)
+    holder = Heartbeat(any_engine, "two:2:b").take(clock.now(), info, over=seen)
+    assert holder is not None and holder.owner == "one:1:a"
