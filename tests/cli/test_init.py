@@ -97,6 +97,10 @@ def test_the_quick_start_acts_once_and_a_second_run_does_nothing(tmp_path: Path)
         result = CliRunner().invoke(main, ["--config", config, "run", "--all", "--json"])
         assert result.exit_code == 0, result.output
         runs.append(json.loads(result.stdout)["rules"])  # notifications go to stderr
-    done = [a for rule in runs[0] for a in rule["actions"] if a["status"] == "done"]
-    assert {a["action"] for a in done} >= {"pause", "set_bid", "refresh_title", "send_coupon"}
+    statuses = {(a["action"], a["status"]) for rule in runs[0] for a in rule["actions"]}
+    done = {action for action, status in statuses if status == "done"}
+    assert done >= {"pause", "set_bid", "refresh_title"}
+    # Customer-facing actions wait out the demo's quiet hours (22:00-08:00 local), so
+    # whether they are sent now depends on the wall clock; either way they are taken once.
+    assert ("send_coupon", "done") in statuses or ("send_coupon", "deferred") in statuses
     assert [a for rule in runs[1] for a in rule["actions"]] == []
