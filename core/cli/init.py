@@ -29,14 +29,12 @@ def playbook_files() -> dict[str, str]:
 
 
 def create_project(directory: Path) -> list[Path]:
-    """Write shopctl.yaml and rules/ into `directory`; refuse to touch an existing project."""
+    """Write shopctl.yaml and rules/ into `directory`; never touch what is already there."""
     config = directory / "shopctl.yaml"
     rules = directory / "rules"
-    existing = [p for p in (config, rules) if p.exists()]
-    if existing:
-        names = " and ".join(p.name for p in existing)
+    if rules.exists():
         raise ShopctlError(
-            f"{directory} already holds a project ({names} exists); "
+            f"{directory} already has a rules folder but no shopctl.yaml; "
             "nothing was changed — choose an empty folder"
         )
     rules.mkdir(parents=True)
@@ -53,6 +51,10 @@ def create_project(directory: Path) -> list[Path]:
 @click.option("--no-sync", is_flag=True, help="Do not fill the store from the demo shop yet.")
 def init(directory: Path, no_sync: bool) -> None:
     """Create a demo project in DIRECTORY: shopctl.yaml, the playbook in rules/, a store."""
+    if (directory / "shopctl.yaml").exists():
+        # Re-running the quick start must be harmless: the project stays exactly as it is.
+        click.echo(f"{directory} already holds a shopctl project (shopctl.yaml); left as is")
+        return
     written = create_project(directory)
     click.echo(f"created {written[0]}")
     click.echo(f"copied {len(written) - 1} playbook files to {directory / 'rules'}")

@@ -40,11 +40,11 @@ def test_init_writes_config_and_playbook_without_syncing(tmp_path: Path) -> None
     assert "cd " in result.output and "shopctl plan" in result.output
 
 
-def test_init_refuses_an_existing_project_and_changes_nothing(tmp_path: Path) -> None:
+def test_init_leaves_an_existing_project_as_it_is(tmp_path: Path) -> None:
     (tmp_path / "shopctl.yaml").write_text("store: sqlite:///mine.db\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["init", str(tmp_path), "--no-sync"])
-    assert result.exit_code == 1
-    assert "already holds a project (shopctl.yaml exists)" in result.output
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "already holds a shopctl project (shopctl.yaml); left as is" in result.output
     assert (tmp_path / "shopctl.yaml").read_text(encoding="utf-8") == "store: sqlite:///mine.db\n"
     assert not (tmp_path / "rules").exists()
 
@@ -52,7 +52,7 @@ def test_init_refuses_an_existing_project_and_changes_nothing(tmp_path: Path) ->
 def test_init_refuses_a_folder_with_rules_already(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     result = CliRunner().invoke(main, ["init", str(tmp_path), "--no-sync"])
-    assert result.exit_code == 1 and "rules exists" in result.output
+    assert result.exit_code == 1 and "already has a rules folder" in result.output
     assert not (tmp_path / "shopctl.yaml").exists()
 
 
@@ -90,10 +90,10 @@ def test_every_playbook_rule_matches_some_but_not_most_of_the_demo_shop(
 
 def test_the_quick_start_acts_once_and_a_second_run_does_nothing(tmp_path: Path) -> None:
     target = tmp_path / "demo"
-    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
     config = str(target / "shopctl.yaml")
     runs = []
-    for _ in range(2):
+    for _ in range(2):  # the whole quick start, init included, twice
+        assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
         result = CliRunner().invoke(main, ["--config", config, "run", "--all", "--json"])
         assert result.exit_code == 0, result.output
         runs.append(json.loads(result.stdout)["rules"])  # notifications go to stderr
