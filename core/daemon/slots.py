@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from shopctl.clock import as_utc
+from shopctl.rules.cron import cron_trigger
 from shopctl.rules.model import WEEKDAYS, Schedule
 
 # After downtime, the latest missed fire still runs if it is at most this old.
@@ -32,7 +33,6 @@ MAX_UNCOUNTED = 10_000
 _INTERVAL_ORIGIN = (2000, 1, 3)  # a Monday
 _ONE_SECOND = timedelta(seconds=1)
 _DST_MARGIN = timedelta(hours=3)
-_CRON_NUMERIC_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,7 @@ def trigger_for(schedule: Schedule, zone: ZoneInfo) -> BaseTrigger:
             seconds=int(schedule.every.total_seconds()), start_date=origin, timezone=zone
         )
     if schedule.cron is not None:
-        minute, hour, day, month, weekday = schedule.cron.split()
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=cron_weekdays(weekday),
-            timezone=zone,
-        )
+        return cron_trigger(schedule.cron, zone)
     assert schedule.at is not None, "a schedule has every, cron or at"
     return CronTrigger(
         day_of_week=schedule.weekday,
@@ -78,27 +70,6 @@ def trigger_for(schedule: Schedule, zone: ZoneInfo) -> BaseTrigger:
         minute=schedule.at.minute,
         timezone=zone,
     )
-
-
-def cron_weekdays(field_text: str) -> str:
-    """A crontab weekday field in APScheduler's terms: crontab's 0 and 7 are Sunday,
-    APScheduler's 0 is Monday, so numbers become names."""
-    if field_text.startswith("*/"):
-        field_text = "0-6" + field_text[1:]
-    if not any(ch.isdigit() for ch in field_text):
-        return field_text
-    return ",".join(_expand(part) for part in field_text.split(","))
-
-
-def _expand(part: str) -> str:
-    if part.isalpha():
-        return part
-    span, _, step = part.partition("/")
-    first, _, last = span.partition("-")
-    start = int(first)
-    stop = int(last) if last else (6 if step else start)
-    days = range(start, stop + 1, int(step or 1))
-    return ",".join(dict.fromkeys(_CRON_NUMERIC_DAYS[d] for d in days))
 
 
 def slot_key(schedule: Schedule, fire_at: datetime, zone: ZoneInfo) -> str:

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from shopctl.errors import Position, RuleError
 from shopctl.rules.ast import ActionCall, Expr
+from shopctl.rules.cron import cron_trigger
 from shopctl.rules.durations import parse_duration
 from shopctl.rules.model import WEEKDAYS, QuietHours, Rule, Schedule
 from shopctl.rules.suggest import did_you_mean
@@ -69,7 +68,7 @@ def cron(text: str) -> Schedule:
             f"a cron schedule has 5 fields (minute hour day month weekday), not {len(fields)}"
         )
     try:
-        CronTrigger.from_crontab(" ".join(fields), timezone="UTC")
+        cron_trigger(" ".join(fields), "UTC")
     except ValueError as exc:
         raise ValueError(f"invalid cron schedule '{text}': {exc}") from None
     return Schedule(cron=" ".join(fields))

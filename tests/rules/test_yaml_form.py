@@ -77,6 +77,7 @@ def test_an_unquoted_message_with_a_colon_is_still_the_call_as_written() -> None
     ("keys", "schedule"),
     [
         ({"cron": '"0 9 * * mon"'}, Schedule(cron="0 9 * * mon")),
+        ({"cron": '"0 9 * * 7"'}, Schedule(cron="0 9 * * 7")),  # crontab: 7 is Sunday
         ({"at": "09:00"}, Schedule(at=time(9))),
         ({"at": "10:30"}, Schedule(at=time(10, 30))),
         ({"at": "mon 09:00"}, Schedule(at=time(9), weekday="mon")),
@@ -103,6 +104,7 @@ def test_do_as_one_line_and_max_percent_as_a_number() -> None:
         ({"every": "0m"}, "the shortest interval is 1m", (5, 10)),
         ({"cron": '"0 9 * *"'}, "a cron schedule has 5 fields", (5, 9)),
         ({"cron": '"0 25 * * *"'}, "invalid cron schedule", (5, 9)),
+        ({"cron": '"0 9 * * 8"'}, "outside 0-7", (5, 9)),
         ({"at": "25:00"}, "is not a time", (5, 7)),
         ({"limit": "0"}, "is not a whole number of at least 1", (5, 10)),
         ({"limit": "many"}, "is not a whole number of at least 1", (5, 10)),
