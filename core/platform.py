@@ -23,6 +23,8 @@ class PluginContext:
     clock: Clock
     state_dir: Path  # a folder the plugin may keep files in (next to the store)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("shopctl"))
+    # What `Platform.learn` returned at the latest sync of this account ({} before one).
+    learned: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,21 @@ class Platform:
         registry before the store and the rules are checked.
         """
         return ()
+
+    def learn(self) -> Mapping[str, Any] | None:
+        """Read what this account's data looks like; sync calls it before fetching.
+
+        A platform whose entity types depend on its data (a CSV folder's columns) returns
+        a JSON-able description. The core keeps it in the store and hands it back as
+        `context.learned` to every later command, so only `sync` reads the data; the
+        platform's `entity_types()` and `provides` are then derived from it.
+        """
+        return None
+
+    @classmethod
+    def learns(cls) -> bool:
+        """True when this platform overrides `learn` (its schema is kept in the store)."""
+        return cls.learn is not Platform.learn
 
     def fetch(self, entity_type: str, since: datetime | None) -> Iterable[Record]:
         """Yield the records of `entity_type` changed since `since` (all when None)."""

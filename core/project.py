@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from shopctl.rules.loader import RuleSet
+    from shopctl.store.learned import Learned
 
 
 class Project:
@@ -40,11 +42,41 @@ class Project:
     @cached_property
     def registry(self) -> Registry:
         """Every declaration of the loaded plugins and of the configured accounts."""
-        registry = self.plugins.registry
+        registry = self.plugins.registry.copy()
         for account in self.config.accounts:
             for entity_type in self.platform(account, registry).entity_types():
                 registry.add_entity_type(entity_type, f"account:{account}")
         return registry
+
+    @cached_property
+    def learned(self) -> dict[str, Learned]:
+        """What each account's platform learned at its latest sync (SPEC §6.1).
+
+        Read from the store only when a configured platform learns its schema, so
+        projects of other platforms do not open the store to build their registry.
+        """
+        platforms = self.plugins.registry.platforms
+        plugins = {conf.plugin for conf in self.config.accounts.values()}
+        if not any(name in platforms and platforms[name].learns() for name in plugins):
+            return {}
+        from shopctl.store.engine import connect_store
+        from shopctl.store.learned import read_learned
+
+        return read_learned(connect_store(self.config.store, records=self.state_path))
+
+    def keep_learned(self, account: str, body: Mapping[str, Any]) -> None:
+        """Store what `account`'s platform learned; the project is reloaded with it."""
+        from shopctl.store.engine import connect_store
+        from shopctl.store.learned import save_learned
+
+        plugin = self.config.accounts[account].plugin
+        engine = connect_store(self.config.store, records=self.state_path)
+        save_learned(engine, account, plugin, body, self.clock.now())
+        for item in self._platforms.values():
+            item.close()
+        self._platforms.clear()
+        for name in ("learned", "registry", "engine", "rules"):
+            self.__dict__.pop(name, None)
 
     @property
     def state_path(self) -> Path:
@@ -72,9 +104,14 @@ class Project:
 
         return load_rules(self.config.rules, self.registry, set(self.config.channels))
 
-    def plugin_context(self) -> PluginContext:
-        """What platforms and channels are created with."""
-        return PluginContext(clock=self.clock, state_dir=self.state_dir)
+    def plugin_context(self, account: str | None = None) -> PluginContext:
+        """What platforms and channels are created with (an account's learned schema)."""
+        learned: Mapping[str, Any] = {}
+        if account is not None:
+            kept = self.learned.get(account)
+            if kept is not None and kept.plugin == self.config.accounts[account].plugin:
+                learned = kept.body
+        return PluginContext(clock=self.clock, state_dir=self.state_dir, learned=learned)
 
     def platform(self, account: str, registry: Registry | None = None) -> Platform:
         """The platform object of a configured account, created once."""
@@ -84,7 +121,7 @@ class Project:
                 raise ConfigError(f"no account {account!r} in {self.config.path}")
             platforms = (registry or self.registry).platforms
             cls = self._plugin_class(platforms, conf.plugin, "platform", conf)
-            self._platforms[account] = cls(account, conf.settings, self.plugin_context())
+            self._platforms[account] = cls(account, conf.settings, self.plugin_context(account))
         return self._platforms[account]
 
     def channel(self, name: str) -> Channel:

@@ -218,6 +218,17 @@ class Registry:
     # name -> plugin that declared it, for error messages and `shopctl plugins`.
     origins: dict[str, str] = field(default_factory=dict)
 
+    def copy(self) -> Registry:
+        """A registry with the same declarations that can be extended on its own."""
+        return Registry(
+            dict(self.entity_types),
+            dict(self.actions),
+            dict(self.functions),
+            dict(self.platforms),
+            dict(self.channels),
+            dict(self.origins),
+        )
+
     def add_entity_type(self, entity_type: EntityType, origin: str) -> None:
         """Declare an entity type, or extend one already declared."""
         known = self.entity_types.get(entity_type.name)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from shopctl.engine.redact import redact
 from shopctl.engine.sync_report import PlatformFailure, RowError, SyncCount, SyncReport
 from shopctl.errors import ShopctlError
 from shopctl.project import Project
@@ -49,16 +50,17 @@ def sync(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Pull every configured account's entity types (or only the ones asked for)."""
-    registry = project.registry
     accounts = [account] if account is not None else list(project.config.accounts)
+    report = SyncReport()
+    accounts = _learn(project, accounts, report)
+    registry = project.registry
     plan = [(name, t) for name in accounts for t in project.platform(name).provides]
     if entity_type is not None:
         plan = [(name, t) for name, t in plan if t == entity_type]
         if not plan:
             who = f"account {account!r} does not provide" if account else "no account provides"
             raise ShopctlError(f"{who} entity type {entity_type!r}")
-    syncer = _Syncer(project, EntityTables(registry), progress)
-    report = syncer.report
+    syncer = _Syncer(project, EntityTables(registry), progress, report)
     started = project.clock.monotonic()
     for name, type_name in plan:
         declared = registry.entity_types.get(type_name)
@@ -74,15 +76,46 @@ def sync(
     return report
 
 
+def _learn(project: Project, accounts: list[str], report: SyncReport) -> list[str]:
+    """Let each account whose platform learns its schema read it; keep what changed.
+
+    An account whose data cannot be read is reported and left out; the others go on.
+    """
+    readable = []
+    for name in accounts:
+        platform = project.platform(name)
+        if not platform.learns():
+            readable.append(name)
+            continue
+        try:
+            body = platform.learn()
+        except Exception as exc:  # one account's unreadable data hurts only itself
+            plugin = project.config.accounts[name].plugin
+            message = redact(str(exc), project.config.secrets())
+            report.failures.append(PlatformFailure(name, plugin, "*", "schema", message))
+            continue
+        kept = project.learned.get(name)
+        if body is not None and (kept is None or dict(kept.body) != dict(body)):
+            project.keep_learned(name, body)
+        readable.append(name)
+    return readable
+
+
 class _Syncer:
     """One sync run: the engine, compiled coercers and statements, and the report."""
 
-    def __init__(self, project: Project, tables: EntityTables, progress: Progress | None):
+    def __init__(
+        self,
+        project: Project,
+        tables: EntityTables,
+        progress: Progress | None,
+        report: SyncReport,
+    ):
         self.project = project
         self.tables = tables
         self.engine: Engine = project.engine
         self.progress = progress
-        self.report = SyncReport()
+        self.report = report
         self.now = project.clock.now()
         self._secrets = [s for s in project.config.secrets() if s]
 

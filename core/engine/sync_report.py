@@ -37,6 +37,8 @@ class PlatformFailure:
     message: str
 
     def __str__(self) -> str:
+        if self.kind == "schema":
+            return f"{self.account} (platform {self.plugin}) cannot read its data: {self.message}"
         return (
             f"{self.account} (platform {self.plugin}) failed while syncing "
             f"{self.entity_type} {self.kind}: {self.message}"

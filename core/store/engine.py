@@ -45,7 +45,8 @@ _SQLITE_PRAGMAS = (
     "PRAGMA mmap_size=0",
 )
 
-_opened: dict[tuple[str, str], Engine] = {}
+_opened: dict[str, Engine] = {}
+_ensured: set[tuple[int, str]] = set()  # (engine, registry fingerprint) with its tables
 _lock = Lock()
 
 
@@ -55,24 +56,44 @@ def open_store(url: str, registry: Registry, records: Path | None = None) -> Eng
     With `records` (the project's state folder) a SQLite file the project created before
     is never created again: its absence is an error (see `shopctl.store.existence`).
     """
-    key = (url, _fingerprint(registry))
+    return with_entity_tables(connect_store(url, records), registry)
+
+
+def connect_store(url: str, records: Path | None = None) -> Engine:
+    """The engine of the store at `url` with its fixed tables migrated (one per URL)."""
     with _lock:
-        engine = _opened.get(key)
+        engine = _opened.get(url)
         if engine is None:
             path = sqlite_file(url)
             create = path is not None and may_create(path, records)
             engine = create_store_engine(url, create=create)
             with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    # Two processes opening a new store must not both create its tables.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                _lock_schema(conn)
                 migrate(conn)
-                ensure_entity_tables(conn, EntityTables(registry))
             if create and records is not None and path is not None:
                 record_created(path, records)
             if not _is_memory(url):
-                _opened[key] = engine
+                _opened[url] = engine
         return engine
+
+
+def with_entity_tables(engine: Engine, registry: Registry) -> Engine:
+    """`engine`, once its store holds a table for every entity type `registry` declares."""
+    key = (id(engine), _fingerprint(registry))
+    with _lock:
+        if key not in _ensured:
+            with engine.begin() as conn:
+                _lock_schema(conn)
+                ensure_entity_tables(conn, EntityTables(registry))
+            if not _is_memory(str(engine.url)):  # a memory engine's id may be reused
+                _ensured.add(key)
+    return engine
+
+
+def _lock_schema(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        # Two processes opening a new store must not both create its tables.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
 def create_store_engine(url: str, create: bool = True) -> Engine:

@@ -1,7 +1,8 @@
-"""The store's fixed tables: sync state, runs, the action ledger, the heartbeat.
+"""The store's fixed tables: sync state, runs, the action ledger, learned schemas, the
+heartbeat.
 
 Entity and metric tables are built from the registry's declarations (see
-`shopctl.store.entities`). Until the first release, migration 0001 mirrors this module;
+`shopctl.store.entities`). The migrations build exactly these tables;
 `tests/store/test_migrations.py` fails when they drift apart.
 """
 
@@ -35,6 +36,11 @@ sync_state = Table(
     Column("cursor_date", Date),  # metrics: newest day seen
     Column("synced_at", UtcDateTime, nullable=False),
     Column("rows", Integer, nullable=False, default=0),
+    # What the latest sync could not take (SPEC §4.5: rules do not act on it).
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("error", Text),  # the latest sync's failure; None when it ran to its end
+    Column("source", Text),  # where the first rejected row or the failure came from
+    Column("succeeded_at", UtcDateTime),  # the latest sync that took every row
 )
 
 runs = Table(
@@ -91,6 +97,17 @@ intents = Table(
     Index("ix_intents_run", "run_id"),
     Index("ix_intents_status", "status", "not_before"),
     Index("ix_intents_cooldown", "rule", "entity_type", "entity_id", "created_at"),
+)
+
+learned_schemas = Table(
+    "learned_schemas",
+    metadata,
+    # What a platform learned about an account's data at sync (a csv folder's formats
+    # and columns), handed back to it on every later command so none re-reads the data.
+    Column("account", String(100), primary_key=True),
+    Column("plugin", String(100), nullable=False),
+    Column("body", JsonText, nullable=False),
+    Column("learned_at", UtcDateTime, nullable=False),
 )
 
 heartbeat = Table(
