@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,15 +74,15 @@ def _decodes(sample: bytes, encoding: str, truncated: bool) -> bool:
 
 
 def sniff_delimiter(text: str) -> str:
-    """Comma, tab or semicolon: the one a line of the header area holds most of.
+    """Comma, tab or semicolon: the one most lines of the header area hold equally many of.
 
-    Counted outside double quotes, over the first `HEADER_AREA_LINES` lines, so title
-    lines above the header and commas inside quoted cells do not decide.
+    Counted outside double quotes over the first `HEADER_AREA_LINES` lines, so title
+    lines above the header and commas inside cells (`1,234.50` in a tab file) do not
+    decide: each candidate scores (lines sharing its most common non-zero count, count).
     """
-    best = {d: 0 for d in DELIMITERS}
+    lines: list[dict[str, int]] = []
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
-    lines = 0
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -90,15 +91,20 @@ def sniff_delimiter(text: str) -> str:
         elif char in counts:
             counts[char] += 1
         elif char == "\n":
-            for d in DELIMITERS:
-                best[d] = max(best[d], counts[d])
+            lines.append(counts)
             counts = dict.fromkeys(DELIMITERS, 0)
-            lines += 1
-            if lines >= HEADER_AREA_LINES:
+            if len(lines) >= HEADER_AREA_LINES:
                 break
-    for d in DELIMITERS:
-        best[d] = max(best[d], counts[d])
-    return max(DELIMITERS, key=lambda d: best[d])  # max keeps the first of equals
+    lines.append(counts)
+    return max(DELIMITERS, key=lambda d: _consistency([c[d] for c in lines]))
+
+
+def _consistency(counts: list[int]) -> tuple[int, int]:
+    found = Counter(n for n in counts if n)
+    if not found:
+        return (0, 0)
+    count, lines = max(found.items(), key=lambda item: (item[1], item[0]))
+    return (lines, count)
 
 
 def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
