@@ -8,7 +8,15 @@ from shopctl.clock import Clock, FrozenClock
 from shopctl.entities import CANONICAL as CANONICAL_ENTITY_TYPES
 from shopctl.errors import AmbiguousError, PermanentError, TransientError
 from shopctl.hookspecs import hookimpl
-from shopctl.platform import ActionRequest, ActionResult, Platform, PluginContext, Record, action
+from shopctl.platform import (
+    ActionRequest,
+    ActionResult,
+    Platform,
+    PluginContext,
+    Record,
+    Rejected,
+    action,
+)
 from shopctl.registry import (
     ActionSpec,
     DerivedMetric,
@@ -45,6 +53,7 @@ __all__ = [
     "Platform",
     "PluginContext",
     "Record",
+    "Rejected",
     "Relation",
     "Setting",
     "TransientError",

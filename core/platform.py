@@ -17,6 +17,16 @@ Record = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """A record the platform could not read, yielded in its place so sync reports it
+    (with where it came from and why) and counts it rejected (SPEC §4.5)."""
+
+    source: str  # where it was read: "products_export.csv:17"
+    reason: str  # what is wrong: "column Variant Price: expected money, got 'abc'"
+    id: str | None = None
+
+
+@dataclass(frozen=True)
 class PluginContext:
     """What the core hands a platform or channel when it creates one."""
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shopctl.engine.redact import redact
 from shopctl.engine.sync_report import PlatformFailure, RowError, SyncCount, SyncReport
 from shopctl.errors import ShopctlError
+from shopctl.platform import Rejected
 from shopctl.project import Project
 from shopctl.registry import EntityType
 from shopctl.store.coerce import CoercionError, RowCoercer, to_date, to_text, to_timestamp
@@ -134,6 +135,8 @@ class _Syncer:
         newest: list[datetime | None] = [since]
 
         def to_row(record: Mapping[str, Any]) -> tuple[Any, ...]:
+            if record.__class__ is Rejected:
+                raise RejectedRecord(record)  # type: ignore[arg-type]
             row = coerce(record)
             if not row[id_slot]:
                 raise CoercionError("id", record.get("id"), "text (an id is required)")
@@ -175,6 +178,8 @@ class _Syncer:
         newest: list[Any] = [None]
 
         def to_row(record: Mapping[str, Any]) -> tuple[Any, ...]:
+            if record.__class__ is Rejected:
+                raise RejectedRecord(record)  # type: ignore[arg-type]
             row = coerce(record)
             day = row[date_slot]
             if not row[id_slot] or day is None:
@@ -226,7 +231,7 @@ class _Syncer:
                 following = next(batches, None)
                 try:
                     rows = list(map(to_row, batch))
-                except CoercionError:
+                except (CoercionError, RejectedRecord):
                     rows = self._good_rows(batch, position, to_row, count)
                 position += len(batch)
                 with self.engine.begin() as conn:
@@ -261,6 +266,20 @@ class _Syncer:
         for position, record in enumerate(batch, start=before + 1):
             try:
                 rows.append(to_row(record))
+            except RejectedRecord as exc:
+                count.rejected += 1
+                rejected = exc.record
+                self.report.errors.append(
+                    RowError(
+                        count.account,
+                        count.entity_type,
+                        count.kind,
+                        position,
+                        rejected.id,
+                        rejected.source,
+                        rejected.reason,
+                    )
+                )
             except CoercionError as exc:
                 count.rejected += 1
                 self.report.errors.append(
@@ -301,6 +320,14 @@ class _Syncer:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+class RejectedRecord(Exception):
+    """A `Rejected` record met where a row was expected."""
+
+    def __init__(self, record: Rejected):
+        super().__init__(record.reason)
+        self.record = record
 
 
 def _row_error(
