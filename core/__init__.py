@@ -5,6 +5,7 @@ This module is the public API plugin authors import; it is kept small and stable
 
 from shopctl.channel import Channel, Delivery, Message
 from shopctl.clock import Clock, FrozenClock
+from shopctl.engine.redact import redact
 from shopctl.entities import CANONICAL as CANONICAL_ENTITY_TYPES
 from shopctl.errors import AmbiguousError, PermanentError, TransientError
 from shopctl.hookspecs import hookimpl
@@ -60,4 +61,5 @@ __all__ = [
     "Type",
     "action",
     "hookimpl",
+    "redact",
 ]

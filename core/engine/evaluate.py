@@ -26,6 +26,7 @@ from shopctl.registry import EntityType, Registry
 from shopctl.rules.ast import Binary, Expr
 from shopctl.rules.compiled import CompiledRule, EvalContext, Row, Window, field_key
 from shopctl.rules.compiler import compile_expression
+from shopctl.rules.regex_guard import RegexTimeout
 from shopctl.store.columns import UtcDateTime
 from shopctl.store.engine import READ_ONLY
 from shopctl.store.entities import EntityTables
@@ -66,6 +67,8 @@ class Evaluation:
     matched: list[Match]
     total: int
     near_misses: list[Match] = field(default_factory=list)
+    # entity id -> why its condition could not be decided (a regex that timed out on it)
+    failures: dict[str, str] = field(default_factory=dict)
 
 
 class StoreBinding:
@@ -188,6 +191,7 @@ def evaluate(
     query = RuleQuery(engine, registry, compiled, ctx, account=account, ids=ids)
     matched: list[Match] = []
     missed: list[Match] = []
+    failures: dict[str, str] = {}
     total: int | None = None
     with read_only(engine) as conn:
         for chunk, in_scope in query.rows(conn, query.select(compiled.sql, with_total=True)):
@@ -196,7 +200,13 @@ def evaluate(
                 matched += chunk
                 continue
             for row in chunk:
-                if compiled.residual(row.row, ctx):
+                try:
+                    hit = compiled.residual(row.row, ctx)
+                except RegexTimeout as exc:  # fails this entity, not the rule
+                    failures[row.id] = exc.message
+                    missed.append(row)  # traced as a near miss, with the reason
+                    continue
+                if hit:
                     matched.append(row)
                 elif len(missed) < near_misses:
                     missed.append(row)
@@ -204,7 +214,7 @@ def evaluate(
             total = query.count(conn)
         if len(missed) < near_misses:
             missed += query.near_misses(conn, near_misses - len(missed), exclude=missed)
-    return Evaluation(matched, total, missed)
+    return Evaluation(matched, total, missed, failures)
 
 
 def _engine_and_registry(

@@ -204,7 +204,8 @@ class _Worker:
         try:
             return True, self.caller.call(lambda: platform.lookup(request), self.call_timeout)
         except Exception as exc:  # cannot tell: the caller must not resend
-            log.warning("lookup of %s failed: %s", request.key, _describe(exc))
+            why = redact(_describe(exc), self.project.config.secrets())
+            log.warning("lookup of %s failed: %s", request.key, why)
             return False, None
 
     def _entity(self, intent: Intent) -> dict[str, Any]:

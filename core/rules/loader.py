@@ -63,7 +63,7 @@ def rule_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], lis
 def parse_rule_file(path: Path) -> tuple[list[ParsedRule], list[RuleError]]:
     """The rules of one file (YAML or text form by its suffix) and the file's errors."""
     try:
-        text = read_source(path, RuleError)
+        text = read_source(path, RuleError, limit=MAX_RULE_FILE)
     except RuleError as exc:
         return [], [exc]
     if path.suffix in TEXT_SUFFIXES:
@@ -118,6 +118,8 @@ def load_rules(
     return result
 
 
+MAX_RULE_FILE = 1_000_000  # bytes: larger files are refused before they are parsed
+
 # `- rule: NAME` (YAML form) or `rule NAME` (text form) at the start of a line.
 _RULE_NAME = re.compile(r"""^(?:\s*-\s*rule\s*:|rule\s)\s*["']?([^\s"'#]+)""", re.MULTILINE)
 
@@ -127,7 +129,8 @@ def _unreadable(result: RuleSet, path: Path, error: RuleError) -> None:
     rules it names are disabled with its first error, so `run --all`, `plan` and
     `status` say which rules wait and why; with no name found, the file stands in."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with path.open(encoding="utf-8", errors="replace") as source:
+            text = source.read(MAX_RULE_FILE)
     except OSError:
         text = ""
     names = [n for n in dict.fromkeys(_RULE_NAME.findall(text)) if n not in result.compiled]

@@ -12,6 +12,8 @@ from shopctl.errors import RuleError
 
 MAX_PATTERN = 200  # characters
 MATCH_TIMEOUT = 0.05  # seconds per match
+MAX_REPEAT = 1000  # product of nested counted repetitions such as (a{10}){100}
+COUNT = regex.compile(r"\{(\d+)(?:,(\d*))?\}")
 
 
 class RegexTimeout(RuleError):
@@ -27,6 +29,7 @@ class BoundedRegex:
                 f"regular expression is {len(pattern)} characters long; at most "
                 f"{MAX_PATTERN} are allowed"
             )
+        check_repetition(pattern)
         try:
             self._compiled = regex.compile(pattern, regex.VERSION1)
         except regex.error as error:
@@ -43,3 +46,52 @@ class BoundedRegex:
                 f"a value of {len(text)} characters; simplify it (avoid nested repeats "
                 "such as (a+)+)"
             ) from None
+
+
+def check_repetition(pattern: str) -> None:
+    """Refuse counted repetitions whose nested product exceeds MAX_REPEAT: compiling
+    `(((a{100}){100}){100}){100}` alone would take minutes and gigabytes."""
+    inside = [1]  # per open group, the largest repetition product of what it holds
+    last = 1  # the product of the atom just read, which a quantifier multiplies
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        count = COUNT.match(pattern, i)
+        if char == "\\":
+            last, i = 1, i + 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            last = 1
+            continue
+        if char == "(":
+            inside.append(1)
+        elif char == ")" and len(inside) > 1:
+            last = inside.pop()
+        elif count is not None:
+            low, high = int(count.group(1)), count.group(2)
+            last *= max(low, int(high) if high else low)
+            if last > MAX_REPEAT:
+                raise RuleError(
+                    f"regular expression repeats {last:,} times at character {i + 1} "
+                    f"(counted repetitions multiply when nested); at most {MAX_REPEAT:,}"
+                )
+            i = count.end()
+            inside[-1] = max(inside[-1], last)
+            continue
+        else:
+            last = 1
+        inside[-1] = max(inside[-1], last)
+        i += 1
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index just after the character class opening at `start`."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1

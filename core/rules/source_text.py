@@ -64,9 +64,17 @@ def normalize(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_source(path: Path, error: type[SourceError]) -> str:
-    """A source file's text, normalized; `error` at the place of an unreadable byte."""
+def read_source(path: Path, error: type[SourceError], limit: int | None = None) -> str:
+    """A source file's text, normalized; `error` at the place of an unreadable byte, or
+    when the file is larger than `limit` bytes."""
     try:
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise error(
+                f"{path} is {size / 1e6:.1f} MB; rule files may be at most {limit / 1e6:g} MB "
+                "(split it into several files)",
+                Position(str(path), 1, 1),
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise error(f"cannot read {path}: {exc.strerror}", Position(str(path), 1, 1)) from None

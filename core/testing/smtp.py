@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import ssl
@@ -30,6 +31,10 @@ class Mailbox:
     # recipient -> SMTP reply, e.g. "550 5.1.1 no such user"
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_reply: str = "250 OK"
+    # What follows a message's body: "reply" (data_reply), "hang" (keep the message and
+    # never answer) or "close" (keep it and hang up without a reply).
+    after_data: str = "reply"
+    quit_reply: str = "221 Bye"
     logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_RCPT(
@@ -42,11 +47,19 @@ class Mailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        """Say goodbye as scripted."""
+        return self.quit_reply
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """Keep the parsed message."""
-        if self.data_reply.startswith("250"):
+        """Keep the parsed message; answer, hang or hang up as scripted."""
+        if self.data_reply.startswith("250") or self.after_data != "reply":
             message = message_from_bytes(envelope.content, policy=policy.default)
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        if self.after_data == "hang":
+            await asyncio.Event().wait()  # cancelled when the server stops
+        if self.after_data == "close":
+            server.transport.abort()
         return self.data_reply
 
 

@@ -1,4 +1,9 @@
-"""The email channel: one SMTP session per message, failures mapped to retry or not."""
+"""The email channel: one SMTP session per message, failures mapped to retry or not.
+
+Once the server has answered DATA with 354 and the body is on its way, a timeout or a
+disconnect before its final reply leaves the message possibly delivered: that is an
+AmbiguousError (the intent ends `unknown`, alerted, never resent), not a retry.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shopctl import (
+    AmbiguousError,
     Channel,
     Delivery,
     Message,
@@ -61,10 +67,15 @@ class EmailChannel(Channel):
         if not recipients:
             raise PermanentError(f"channel {self.channel}: no recipients")
         mail = compose(message, self.config["sender"], recipients, self.context.clock.now())
+        smtp: _Session | None = None
         try:
-            with self._connect() as smtp:
+            smtp = self._connect()
+            try:
                 self._login(smtp)
                 refused = smtp.send_message(mail, to_addrs=list(recipients))
+            except BaseException:
+                smtp.close()
+                raise
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise self._error(min(codes), "every recipient was refused") from None
@@ -78,19 +89,27 @@ class EmailChannel(Channel):
                 f"({exc.verify_message}); set ca_file"
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
-            # Disconnects, refused connections and timeouts: the mail did not go out.
+            if smtp is not None and smtp.body_sent:
+                raise AmbiguousError(
+                    self._mask(
+                        f"channel {self.channel}: {self._where()} took the message but gave "
+                        f"no reply to it ({type(exc).__name__}); it may have been delivered"
+                    )
+                ) from None
+            # Before DATA: disconnects, refused connections and timeouts; nothing went out.
             raise TransientError(
                 self._mask(f"channel {self.channel}: cannot reach {self._where()}: {exc!r}")
             ) from None
+        _quit(smtp)  # delivered: whatever QUIT gets back changes nothing
         detail = f"refused: {', '.join(sorted(refused))}" if refused else ""
         return Delivery(reference=mail["Message-ID"], detail=detail)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Session:
         host = self.config["host"]
         context = ssl.create_default_context(cafile=self.config.get("ca_file"))
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(host, self.port, timeout=self.timeout, context=context)
-        smtp = smtplib.SMTP(host, self.port, timeout=self.timeout)
+            return _SslSession(host, self.port, timeout=self.timeout, context=context)
+        smtp = _Session(host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
                 smtp.starttls(context=context)
@@ -125,6 +144,31 @@ class EmailChannel(Channel):
         for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, "***")
         return text
+
+
+class _Session(smtplib.SMTP):
+    """An SMTP session that notes when the server said 354 to DATA: the body went out."""
+
+    body_sent = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        """The server's reply, noting a 354 (go ahead with the body)."""
+        code, text = super().getreply()
+        if code == 354:
+            self.body_sent = True
+        return code, text
+
+
+class _SslSession(_Session, smtplib.SMTP_SSL):
+    """The same over implicit TLS."""
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """End a session whose message was accepted; a failing QUIT is only closed."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _text(reply: bytes | str) -> str:

@@ -21,6 +21,7 @@ from shopctl import (
     Setting,
     TransientError,
     Type,
+    redact,
 )
 from shopctl_plugins.webhook.formats import FORMATS, build, reply_error
 
@@ -111,16 +112,15 @@ class WebhookChannel(Channel):
     def _describe(self, what: str, reply: bytes) -> str:
         """An error text naming the host only (robot URLs carry tokens), secrets masked."""
         text = f"channel {self.channel}: {what} from {urlsplit(self.url).hostname}"
-        excerpt = reply.decode("utf-8", "replace").strip()[:EXCERPT]
-        if excerpt:
-            text += f": {excerpt}"
-        return self._mask(text)
+        excerpt = reply.decode("utf-8", "replace").strip()
+        if not excerpt:
+            return redact(text, self._secrets())
+        # Masked before it is cut, and a piece of a secret left at the cut masked too.
+        return redact(f"{text}: {excerpt}", self._secrets(), limit=len(text) + 2 + EXCERPT)
 
-    def _mask(self, text: str) -> str:
+    def _secrets(self) -> list[str]:
         parts = urlsplit(self.url)
         secrets = [self.config.get("secret"), self.config.get("token"), self.url]
         secrets += [value for _, value in parse_qsl(parts.query)]
         secrets += [segment for segment in parts.path.split("/") if len(segment) >= 16]
-        for value in sorted({s for s in secrets if s}, key=len, reverse=True):
-            text = text.replace(value, "***")
-        return text
+        return [s for s in secrets if s]

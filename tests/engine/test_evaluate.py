@@ -259,3 +259,13 @@ def test_conjuncts_flatten_an_and_chain() -> None:
     expr = parse_expression("a > 1 and (b > 2 and c > 3) or d > 4")
     assert len(conjuncts(expr)) == 1
     assert len(conjuncts(parse_expression("a > 1 and (b > 2 and c > 3)"))) == 3
+
+
+def test_a_match_that_times_out_fails_that_entity_not_the_rule(shop: Shop) -> None:
+    customers = EntityTables(shop.registry).entity("customer")
+    with shop.engine.begin() as conn:
+        conn.execute(insert(customers), [{"_account": "shop", "id": "c9", "name": "A" * 40 + "!"}])
+    found = shop.ask("customer", 'name matches "^Bob|(A|AA)+$"')
+    assert [m.id for m in found.matched] == ["c2"]  # the rule still works for the rest
+    assert [m.id for m in found.near_misses] == ["c9"]
+    assert "took longer than" in found.failures["c9"]

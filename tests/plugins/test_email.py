@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from shopctl import FrozenClock, Message, PermanentError, PluginContext, TransientError
+from shopctl import (
+    AmbiguousError,
+    FrozenClock,
+    Message,
+    PermanentError,
+    PluginContext,
+    TransientError,
+)
 from shopctl_plugins.email.channel import EmailChannel
 
 PASSWORD = "s3cret-p@ss"
@@ -151,3 +158,20 @@ def test_unknown_security_mode_is_rejected_without_repeating_the_value(tmp_path)
     with pytest.raises(PermanentError, match="starttls, ssl, none") as failure:
         channel(tmp_path, 25, security="tls1.3-from-a-secret")
     assert "tls1.3-from-a-secret" not in str(failure.value)
+
+
+@pytest.mark.parametrize("after_data", ["hang", "close"])
+def test_no_reply_once_the_body_went_out_is_ambiguous(smtp_server, tmp_path, after_data):
+    server = smtp_server()
+    server.mailbox.after_data = after_data
+    with pytest.raises(AmbiguousError, match="may have been delivered"):
+        channel(tmp_path, server.port, security="none", timeout=0.5).send(WINBACK)
+    assert len(server.mailbox.received) == 1  # it did arrive: a resend would duplicate it
+
+
+def test_a_failing_quit_after_the_250_is_still_delivered(smtp_server, tmp_path):
+    server = smtp_server()
+    # A QUIT answered with an error: the message was accepted, so the send succeeded.
+    server.mailbox.quit_reply = "421 4.3.0 shutting down"
+    delivery = channel(tmp_path, server.port, security="none", timeout=0.5).send(WINBACK)
+    assert delivery.reference and len(server.mailbox.received) == 1
