@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from shopctl.engine import ledger
 from shopctl.engine.evaluate import Evaluation, Match, evaluate
 from shopctl.engine.executor import DEFAULT_CALL_TIMEOUT, DEFAULT_LEASE, execute_pending
-from shopctl.engine.failpoints import failpoint
+from shopctl.engine.failpoints import barrier, failpoint
 from shopctl.engine.guards import PlannedAction, Skip, apply_guards
 from shopctl.engine.ledger import Intent, NewIntent
 from shopctl.engine.redact import redact
@@ -222,6 +222,7 @@ def run_rule(
     opening |= {"at": ctx.now, "dry_run": dry_run}
     try:  # evaluate outside the guard transaction; guard and write the intents inside it
         evaluation = evaluate(project, compiled, ctx, near_misses=NEAR_MISSES)
+        barrier("evaluated")
         with ledger.guarded(engine, rule.name, slot) as conn:
             plan = _guard(project, conn, compiled, ctx, evaluation, slot)
             acting = not dry_run and plan.run_outcome == "acted"

@@ -7,14 +7,17 @@ Each case starts both processes together, several trials over, on SQLite and Pos
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, delete, select
 
+from shopctl.engine.failpoints import BARRIER_ENV
 from shopctl.store.tables import intents, runs
 
 TRIALS = 5
@@ -74,10 +77,12 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def shopctl(root: Path, *args: str) -> subprocess.Popen[str]:
+def shopctl(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`shopctl ARGS` started as a process of its own on the project."""
     command = [sys.executable, "-m", "shopctl", "--config", str(root / "shopctl.yaml"), *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def store_url(root: Path) -> str:
@@ -94,7 +99,11 @@ def contacts_in_trial(root: Path, *runs_args: tuple[str, ...]) -> Counter[str]:
             conn.execute(delete(intents))
             conn.execute(delete(runs))
         (root / "sms.txt").unlink(missing_ok=True)
-        started = [shopctl(root, "run", "--no-sync", *args) for args in runs_args]
+        # Both processes evaluate, then wait for each other before guarding.
+        line_up = root / f"barrier-{uuid.uuid4().hex[:8]}"
+        line_up.mkdir()
+        env = {**os.environ, BARRIER_ENV: f"evaluated:{line_up}:{len(runs_args)}"}
+        started = [shopctl(root, "run", "--no-sync", *args, env=env) for args in runs_args]
         for process in started:
             out, err = process.communicate(timeout=180)
             assert process.returncode == 0, out + err
