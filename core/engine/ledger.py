@@ -1,8 +1,11 @@
 """The action ledger: runs and their intents, claimed with leases, recorded once (SPEC §9).
 
-Every write is a short transaction of its own except `open_run`, which writes the run
-row and its intents together. A claim is a conditional UPDATE, so of two executors
-racing for one intent exactly one sees its row change.
+Every write is a short transaction of its own except a run's opening, which writes the
+run row and its intents together: `guarded` holds the store's one guard transaction, in
+which a run reads cooldowns and contact history and inserts its intents, so two
+processes guarding at once see each other's intents (issue 17). A claim is a
+conditional UPDATE, so of two executors racing for one intent exactly one sees its row
+change.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +29,8 @@ COOLDOWN_STATUSES = ("planned", "claimed", "done", "unknown", "deferred", "undon
 # Statuses of customer-facing intents that count towards contact frequency caps.
 CAP_STATUSES = ("planned", "claimed", "done", "unknown", "deferred")
 CHUNK = 500
+# PostgreSQL advisory lock held by the guard transaction (`guarded`), per database.
+GUARD_LOCK = 0x73686F67
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,35 @@ class SlotTakenError(Exception):
         self.rule, self.slot, self.run_id = rule, slot, run_id
 
 
-def open_run(
-    engine: Engine,
+@contextmanager
+def guarded(engine: Engine, rule: str, slot: str | None) -> Iterator[Connection]:
+    """The store's one guard transaction: guards read and a run's intents are written in it.
+
+    On SQLite the store's `begin` event opens it with BEGIN IMMEDIATE (store/engine.py),
+    taking the write lock before the first read; on PostgreSQL (READ COMMITTED, so each
+    statement sees what committed before it) it takes the advisory lock GUARD_LOCK.
+    Either way a second process's guards wait, then read the first one's intents.
+    Raises SlotTakenError when `slot` already has a run.
+    """
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GUARD_LOCK})
+            yield conn
+    except IntegrityError:
+        if slot is None:
+            raise
+        raise SlotTakenError(rule, slot, slot_run(engine, rule, slot)) from None
+
+
+def open_run(engine: Engine, **run: Any) -> int:
+    """Insert a run and its intents (`insert_run`'s arguments) in a guard transaction."""
+    with guarded(engine, run["rule"], run["slot"]) as conn:
+        return insert_run(conn, **run)
+
+
+def insert_run(
+    conn: Connection,
     *,
     rule: str,
     entity_type: str,
@@ -97,36 +129,29 @@ def open_run(
     error: str | None = None,
     on_run_inserted: Callable[[], None] | None = None,
 ) -> int:
-    """Insert a run and its intents in ONE transaction; the run's id.
+    """Insert a run and its intents on `conn` (inside `guarded`); the run's id.
 
-    Raises SlotTakenError when the slot already has a run. An intent whose key is
-    already in the ledger is left out (it was written by an earlier run).
+    An intent whose key is already in the ledger is left out (an earlier run wrote it).
     """
-    try:
-        with engine.begin() as conn:
-            run_id = conn.execute(
-                insert(runs).values(
-                    rule=rule,
-                    slot=slot,
-                    trigger=trigger,
-                    at=at,
-                    started_at=now,
-                    finished_at=now if outcome else None,
-                    outcome=outcome,
-                    dry_run=dry_run,
-                    trace=trace,
-                    error=error,
-                    **(counts or {}),
-                )
-            ).inserted_primary_key[0]
-            if on_run_inserted is not None:
-                on_run_inserted()
-            if planned:
-                _insert_ignoring_known_keys(conn, run_id, rule, entity_type, planned, now)
-    except IntegrityError:
-        if slot is None:
-            raise
-        raise SlotTakenError(rule, slot, slot_run(engine, rule, slot)) from None
+    run_id = conn.execute(
+        insert(runs).values(
+            rule=rule,
+            slot=slot,
+            trigger=trigger,
+            at=at,
+            started_at=now,
+            finished_at=now if outcome else None,
+            outcome=outcome,
+            dry_run=dry_run,
+            trace=trace,
+            error=error,
+            **(counts or {}),
+        )
+    ).inserted_primary_key[0]
+    if on_run_inserted is not None:
+        on_run_inserted()
+    if planned:
+        _insert_ignoring_known_keys(conn, run_id, rule, entity_type, planned, now)
     return int(run_id)
 
 

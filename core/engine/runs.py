@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.engine import Connection
+
 from shopctl.engine import ledger
 from shopctl.engine.evaluate import Evaluation, Match, evaluate
 from shopctl.engine.executor import DEFAULT_CALL_TIMEOUT, DEFAULT_LEASE, execute_pending
-from shopctl.engine.failpoints import failpoint
+from shopctl.engine.failpoints import barrier, failpoint
 from shopctl.engine.guards import PlannedAction, Skip, apply_guards
 from shopctl.engine.ledger import Intent, NewIntent
 from shopctl.engine.redact import redact
@@ -160,9 +162,36 @@ def plan_rule(
     """Evaluate and guard one rule; nothing is written anywhere."""
     evaluation = evaluate(project, compiled, ctx, near_misses=NEAR_MISSES)
     with project.engine.connect().execution_options(**READ_ONLY) as conn:
-        guarded = apply_guards(project, conn, compiled, evaluation, ctx, slot)
+        return _guard(project, conn, compiled, ctx, evaluation, slot)
+
+
+def _guard(
+    project: Project,
+    conn: Connection,
+    compiled: CompiledRule,
+    ctx: EvalContext,
+    evaluation: Evaluation,
+    slot: str | None,
+) -> RulePlan:
+    guarded = apply_guards(project, conn, compiled, evaluation, ctx, slot)
     return RulePlan(
         compiled, ctx, evaluation, guarded.planned, guarded.skipped, guarded.limit_exceeded
+    )
+
+
+def _open(project: Project, conn: Connection, opening: dict[str, Any], plan: RulePlan) -> int:
+    """Write the run and its planned intents in the guard transaction `conn`."""
+    planned = [
+        NewIntent(p.key, p.account, p.entity_id, p.action, p.args, p.status, p.not_before)
+        for p in plan.planned
+    ]
+    return ledger.insert_run(
+        conn,
+        **opening,
+        now=project.clock.now(),
+        planned=planned,
+        trace=build_trace(plan),
+        on_run_inserted=lambda: failpoint("run_inserted"),
     )
 
 
@@ -191,34 +220,31 @@ def run_rule(
     ctx = project.eval_context(at)
     opening = {"rule": rule.name, "entity_type": rule.on, "slot": slot, "trigger": trigger}
     opening |= {"at": ctx.now, "dry_run": dry_run}
-    try:
-        plan = plan_rule(project, compiled, ctx, slot=slot)
+    try:  # evaluate outside the guard transaction; guard and write the intents inside it
+        evaluation = evaluate(project, compiled, ctx, near_misses=NEAR_MISSES)
+        barrier("evaluated")
+        with ledger.guarded(engine, rule.name, slot) as conn:
+            plan = _guard(project, conn, compiled, ctx, evaluation, slot)
+            acting = not dry_run and plan.run_outcome == "acted"
+            run_id = _open(project, conn, opening, plan) if acting else None
+    except ledger.SlotTakenError as taken:
+        return SlotTaken(taken.rule, taken.slot, taken.run_id)
     except Exception as exc:  # the store or a plugin function broke: record it, don't crash
         error = redact(f"{type(exc).__name__}: {exc}", project.config.secrets())
         return _closed_run(project, opening, "failed", [], [], error=error)
     matched = [m.id for m in plan.evaluation.matched]
-    trace = build_trace(plan)
-    if dry_run or plan.run_outcome != "acted":
+    if run_id is None:
         outcome = "dry_run" if dry_run else plan.run_outcome
         preview = plan.planned if dry_run else []
         return _closed_run(
-            project, opening, outcome, matched, plan.skipped, trace=trace, preview=preview
+            project,
+            opening,
+            outcome,
+            matched,
+            plan.skipped,
+            trace=build_trace(plan),
+            preview=preview,
         )
-    planned = [
-        NewIntent(p.key, p.account, p.entity_id, p.action, p.args, p.status, p.not_before)
-        for p in plan.planned
-    ]
-    try:
-        run_id = ledger.open_run(
-            engine,
-            **opening,
-            now=project.clock.now(),
-            planned=planned,
-            trace=trace,
-            on_run_inserted=lambda: failpoint("run_inserted"),
-        )
-    except ledger.SlotTakenError as taken:
-        return SlotTaken(taken.rule, taken.slot, taken.run_id)
     failpoint("intents_written")
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:run-{run_id}"
     error = None
