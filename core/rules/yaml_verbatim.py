@@ -25,7 +25,7 @@ def verbatim_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     number = 0
     while number < len(lines):
-        line, offset = lines[number]
+        line = lines[number][0]
         match = _DO_KEY.match(line)
         number += 1
         if match is None:
@@ -88,7 +88,7 @@ def _item(lines: list[tuple[str, int]], number: int, start: int, column: int) ->
     """The span of one item whose text begins at `start` on line `number`: to the end of
     its line (before a comment), and on through lines indented deeper than `column`."""
     line, offset = lines[number]
-    if line[start:start + 1] in _LEFT_TO_YAML:
+    if line[start : start + 1] in _LEFT_TO_YAML:
         return None
     quote_state: list[str | None] = [None]
     end = offset + _content_end(line, start, quote_state)
