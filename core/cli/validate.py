@@ -31,6 +31,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, as_json: bool) -> 
     errors: list[SourceError] = []
     config = _config(given_config(config_path), required=not paths, errors=errors)
     registry, channels = _declarations(config, errors)
+    errors.sort(key=lambda e: e.position or Position("", 0, 0))  # the config's, in file order
     ruleset = RuleSet()
     if paths or config is not None:
         ruleset = load_rules(paths or config.rules, registry, channels)  # type: ignore[union-attr]
@@ -55,6 +56,8 @@ def _config(given: str | None, required: bool, errors: list[SourceError]) -> Con
         return load_config(path)
     except ConfigErrors as exc:
         errors += exc.errors
+        # Read as far as it could be: plugin settings and rules are checked all the same.
+        return exc.config if isinstance(exc.config, Config) else None
     except ConfigError as exc:
         errors.append(exc)
     return None
@@ -67,9 +70,10 @@ def _declarations(config: Config | None, errors: list[SourceError]) -> tuple[Reg
         return load_plugins().registry, set()
     project = Project(config)
     problems = validate_plugin_settings(config, project.plugins.registry)
+    read_whole = not errors and not problems
     errors += problems
     try:
-        if not problems:
+        if read_whole:
             return project.registry, set(config.channels)
     except SourceError as exc:
         errors.append(exc)
