@@ -74,7 +74,9 @@ def _declarations(config: Config | None, errors: list[SourceError]) -> tuple[Reg
     errors += problems
     try:
         if read_whole:
-            return project.registry, set(config.channels)
+            registry = project.registry
+            _reachable(config, errors)
+            return registry, set(config.channels)
     except SourceError as exc:
         errors.append(exc)
     except ShopctlError as exc:
@@ -82,6 +84,26 @@ def _declarations(config: Config | None, errors: list[SourceError]) -> tuple[Reg
     finally:
         project.close()
     return project.plugins.registry, set(config.channels)
+
+
+def _reachable(config: Config, errors: list[SourceError]) -> None:
+    """The store must answer: an unreachable one is an error at the `store` key."""
+    from shopctl.store.reach import StoreUnreachable, check_reachable
+
+    try:
+        check_reachable(config.store)
+    except StoreUnreachable as exc:
+        errors.append(ConfigError(str(exc), _store_key(config), len("store")))
+
+
+def _store_key(config: Config) -> Position:
+    """Where `store:` is written in the config (its first line when it is not)."""
+    try:
+        lines = config.path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    line = next((n for n, text in enumerate(lines, 1) if text.startswith("store:")), 1)
+    return Position(str(config.path), line, 1)
 
 
 def _summary(ruleset: RuleSet) -> str:
