@@ -58,6 +58,8 @@ class PluginConfig:
     from_env: frozenset[str] = frozenset()
     # Where each setting (and `plugin`) was written, for errors.
     positions: dict[str, Position] = field(default_factory=dict, compare=False, repr=False)
+    # Where each setting's key was written: unknown settings are shown there.
+    key_positions: dict[str, Position] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,7 @@ def _build(document: YamlValue, path: Path) -> Config:
         if alerts is not None and alerts not in channels:
             check.unknown_name(top["alerts"], "alerts", alerts, channels, "channel")
     defaults = _defaults(check, top.get("defaults"))
-    if check.errors:
-        raise ConfigErrors(sorted(check.errors, key=lambda e: e.position or Position("", 0, 0)))
-    return Config(
+    config = Config(
         path=path,
         root=root,
         store=store,
@@ -173,6 +173,10 @@ def _build(document: YamlValue, path: Path) -> Config:
         defaults=defaults,
         env_values=tuple(env_values),
     )
+    if check.errors:
+        errors = sorted(check.errors, key=lambda e: e.position or Position("", 0, 0))
+        raise ConfigErrors(errors, config)
+    return config
 
 
 def _plugins(check: Checker, section: YamlValue | None, where: str) -> dict[str, PluginConfig]:
@@ -193,6 +197,7 @@ def _plugins(check: Checker, section: YamlValue | None, where: str) -> dict[str,
         settings: dict[str, Any] = {}
         from_env: set[str] = set()
         positions = {"plugin": plugin_value.position}
+        key_positions = dict(body.keys)
         for key, value in fields.items():
             if key == "plugin":
                 continue
@@ -203,7 +208,7 @@ def _plugins(check: Checker, section: YamlValue | None, where: str) -> dict[str,
         if plugin is not None:
             position = section.keys[name]
             result[name] = PluginConfig(
-                name, plugin, settings, position, frozenset(from_env), positions
+                name, plugin, settings, position, frozenset(from_env), positions, key_positions
             )
     return result
 
@@ -263,6 +268,7 @@ def settings_errors(
     for key in item.settings:
         at = item.positions.get(key, item.position)
         if key not in names:
+            at = item.key_positions.get(key, at)
             hint = (
                 did_you_mean(key, names)
                 or f" (settings of `{item.plugin}`: {', '.join(names) or 'none'})"

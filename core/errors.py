@@ -95,6 +95,12 @@ class RuleErrors(SourceErrors):
 
 
 class ConfigErrors(SourceErrors):
-    """Every error of a config file, found in one pass."""
+    """Every error of a config file, found in one pass; `config` is the file as far as
+    it could be read (defaults where a value was wrong), so `validate` can go on to
+    check plugin settings and rules in the same pass."""
 
     errors: list[ConfigError]  # type: ignore[assignment]
+
+    def __init__(self, errors: list[SourceError], config: object | None = None):
+        super().__init__(errors)
+        self.config = config

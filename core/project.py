@@ -93,9 +93,16 @@ class Project:
     @cached_property
     def engine(self) -> Engine:
         """The store, migrated to the current schema and with every entity table."""
-        from shopctl.store.engine import open_store
+        from sqlalchemy.exc import SQLAlchemyError
 
-        return open_store(self.config.store, self.registry, records=self.state_path)
+        from shopctl.store.engine import open_store
+        from shopctl.store.reach import unreachable
+
+        registry = self.registry
+        try:
+            return open_store(self.config.store, registry, records=self.state_path)
+        except (ImportError, SQLAlchemyError) as exc:
+            raise unreachable(self.config.store, exc) from None
 
     @cached_property
     def rules(self) -> RuleSet:

@@ -31,6 +31,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, as_json: bool) -> 
     errors: list[SourceError] = []
     config = _config(given_config(config_path), required=not paths, errors=errors)
     registry, channels = _declarations(config, errors)
+    errors.sort(key=lambda e: e.position or Position("", 0, 0))  # the config's, in file order
     ruleset = RuleSet()
     if paths or config is not None:
         ruleset = load_rules(paths or config.rules, registry, channels)  # type: ignore[union-attr]
@@ -55,6 +56,8 @@ def _config(given: str | None, required: bool, errors: list[SourceError]) -> Con
         return load_config(path)
     except ConfigErrors as exc:
         errors += exc.errors
+        # Read as far as it could be: plugin settings and rules are checked all the same.
+        return exc.config if isinstance(exc.config, Config) else None
     except ConfigError as exc:
         errors.append(exc)
     return None
@@ -67,10 +70,13 @@ def _declarations(config: Config | None, errors: list[SourceError]) -> tuple[Reg
         return load_plugins().registry, set()
     project = Project(config)
     problems = validate_plugin_settings(config, project.plugins.registry)
+    read_whole = not errors and not problems
     errors += problems
     try:
-        if not problems:
-            return project.registry, set(config.channels)
+        if read_whole:
+            registry = project.registry
+            _reachable(config, errors)
+            return registry, set(config.channels)
     except SourceError as exc:
         errors.append(exc)
     except ShopctlError as exc:
@@ -78,6 +84,26 @@ def _declarations(config: Config | None, errors: list[SourceError]) -> tuple[Reg
     finally:
         project.close()
     return project.plugins.registry, set(config.channels)
+
+
+def _reachable(config: Config, errors: list[SourceError]) -> None:
+    """The store must answer: an unreachable one is an error at the `store` key."""
+    from shopctl.store.reach import StoreUnreachable, check_reachable
+
+    try:
+        check_reachable(config.store)
+    except StoreUnreachable as exc:
+        errors.append(ConfigError(str(exc), _store_key(config), len("store")))
+
+
+def _store_key(config: Config) -> Position:
+    """Where `store:` is written in the config (its first line when it is not)."""
+    try:
+        lines = config.path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    line = next((n for n, text in enumerate(lines, 1) if text.startswith("store:")), 1)
+    return Position(str(config.path), line, 1)
 
 
 def _summary(ruleset: RuleSet) -> str:

@@ -13,6 +13,7 @@ from shopctl.rules.clauses import ParsedRule, RuleDraft
 from shopctl.rules.parser import parse_action, parse_actions, parse_expression
 from shopctl.rules.source_text import SourceText
 from shopctl.rules.yaml_source import YamlValue, load_yaml
+from shopctl.rules.yaml_verbatim import verbatim_spans
 
 # Keys whose value is text as written, and the check each is given.
 _TEXT_KEYS: dict[str, Callable[[str], Any]] = {
@@ -29,7 +30,7 @@ _TEXT_KEYS: dict[str, Callable[[str], Any]] = {
 def parse_yaml_rules(text: str, path: str) -> tuple[list[ParsedRule], list[RuleError]]:
     """The rules of a YAML rule file, each with its own errors, and the errors of the
     file itself (YAML syntax, a document that is not a list of rules)."""
-    document, errors = load_yaml(text, path, RuleError)
+    document, errors = load_yaml(text, path, RuleError, verbatim_spans)
     file_errors = list(errors)
     if document is None:
         return [], file_errors
@@ -110,36 +111,37 @@ def _tags(value: YamlValue) -> tuple[str, ...]:
 
 
 def _actions(value: YamlValue) -> tuple[ActionCall, ...]:
-    """`do:` is a list of action calls, or one line of comma-separated calls."""
+    """`do:` is a list of action calls, or one line of comma-separated calls; each call
+    is read by the grammar as written (yaml_verbatim keeps it from YAML)."""
     if value.kind == "scalar" and value.source is not None and value.value is not None:
-        return parse_actions(value.source)
+        return parse_actions(_inside_brackets(value.source))
     if value.kind != "list" or not value.value:
-        raise ValueError('`do` is a list of actions, e.g. [pause] or - notify(ops, "…")')
+        raise ValueError(_DO_SHAPE)
     flow = value.raw.text.rstrip() if value.raw is not None else ""
     if flow.startswith("[") and flow.endswith("]"):
-        # YAML splits a flow list at every comma, even inside a call's arguments
-        # (`[send_coupon(amount=50, expires=7d)]`), so it is read with the grammar.
+        # A flow list over several lines: YAML splits it at every comma, even inside a
+        # call's arguments, so it is read with the grammar.
         return parse_actions(value.raw.slice(1, len(flow) - 1))
     calls = []
     for item in value.value:
-        source = item.source if item.kind == "scalar" else _unquoted_call(item)
-        if source is None:
+        if item.kind != "scalar" or item.source is None or item.value is None:
             raise RuleError(
                 "each action is one call such as pause or set_bid(bid * 0.9)",
                 item.position,
                 item.length,
             )
-        calls.append(parse_action(source))
+        calls.append(parse_action(item.source))
     return tuple(calls)
 
 
-def _unquoted_call(item: YamlValue) -> SourceText | None:
-    """An unquoted call whose message holds ': ' reads in YAML as a one-pair mapping
-    (`- notify(ops, "{name}: ROI")`); it is the call as written, taken verbatim."""
-    if item.kind != "mapping" or len(item.value) != 1 or item.raw is None:
-        return None
-    (value,) = item.value.values()
-    written = item.raw.slice(0, len(item.raw.text.rstrip()))
-    if value.kind != "scalar" or "\n" in written.text:
-        return None
-    return written
+_DO_SHAPE = '`do` is a list of actions, e.g. [pause] or - notify(ops, "…")'
+
+
+def _inside_brackets(source: SourceText) -> SourceText:
+    """A one-line `[a, b]` without its brackets; `[]` is no actions at all."""
+    text = source.text.rstrip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return source
+    if not text[1:-1].strip():
+        raise ValueError(_DO_SHAPE)
+    return source.slice(1, len(text) - 1)

@@ -8,6 +8,8 @@ inside a `when:` string points at its exact character, whatever the quoting styl
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -17,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from shopctl.errors import Position, SourceError
 from shopctl.rules.source_text import SourceText, normalize
 from shopctl.rules.yaml_scalars import scalar_points
+from shopctl.rules.yaml_verbatim import Span, mask
 
 E = TypeVar("E", bound=SourceError)  # the error type the caller reports in
 MAX_DEPTH = 32  # rule and config files are a few levels deep
@@ -88,15 +91,20 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def load_yaml(text: str, path: str, error: type[E]) -> tuple[YamlValue | None, list[E]]:
+def load_yaml(
+    text: str, path: str, error: type[E], verbatim: Callable[[str], list[Span]] | None = None
+) -> tuple[YamlValue | None, list[E]]:
     """Compose `text` (one YAML document) into YamlValues.
 
     Returns the document (None when empty or unreadable) and every error found: a
     syntax error stops reading; duplicate keys and unreadable scalars are collected.
+    `verbatim` names stretches of the text YAML must not read: each is one scalar whose
+    value is its text as written (yaml_verbatim).
     """
     text = normalize(text)
+    spans = verbatim(text) if verbatim is not None else []
     try:
-        loader = _Loader(text)
+        loader = _Loader(mask(text, spans))
     except yaml.reader.ReaderError as exc:
         where = SourceText(text, path).position(exc.position)
         return None, [error(f"a character YAML cannot hold: {chr(exc.character)!r}", where)]
@@ -113,7 +121,9 @@ def load_yaml(text: str, path: str, error: type[E]) -> tuple[YamlValue | None, l
     if node is None:
         return None, []
     errors: list[E] = []
-    return _Builder(loader, text, path, error, errors).build(node), errors
+    builder = _Builder(loader, text, path, error, errors)
+    builder.verbatim = dict(spans)
+    return builder.build(node), errors
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str, error: type[E]) -> E:
@@ -121,12 +131,51 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str, error: type[E
     problem = exc.problem or "invalid YAML"
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         problem = "a tab character: YAML is indented with spaces, not tabs"
+    elif mark is not None and (quoted := _to_quote(text, mark)) is not None:
+        key, value, column = quoted
+        where = Position(path, mark.line + 1, column)
+        hint = f"quotes: {key}: {_quoted(value)}" if len(value) <= 60 else "quotes"
+        return error(
+            f"invalid YAML: the value of `{key}` {_why(problem)}; put the whole value in {hint}",
+            where,
+            len(value),
+        )
     elif problem == "mapping values are not allowed here":
         problem = "a ': ' inside a value; put the whole value in quotes"
     elif exc.context:
         problem = f"{problem} ({exc.context})"
     where = _position(path, mark) if mark else Position(path, 1, 1)
     return error(f"invalid YAML: {problem}", where)
+
+
+_KEY_VALUE = re.compile(r"^(?P<lead>[ ]*(?:-[ ]+)*)(?P<key>[A-Za-z_][\w.-]*):[ ]+(?P<value>.*)$")
+
+
+def _to_quote(text: str, mark: yaml.Mark) -> tuple[str, str, int] | None:
+    """The key, value and value's column of the `key: value` line the error is in,
+    when the error lies in the value (a value YAML could read if it were quoted)."""
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return None
+    match = _KEY_VALUE.match(lines[mark.line])
+    if match is None or mark.column < match.start("value"):
+        return None
+    value = match.group("value").rstrip()
+    if " #" in value and not value.startswith(("'", '"')):
+        value = value[: value.index(" #")].rstrip()
+    return match.group("key"), value, match.start("value") + 1
+
+
+def _why(problem: str) -> str:
+    if problem == "mapping values are not allowed here":
+        return "holds ': '"
+    if "cannot start any token" in problem:
+        return f"cannot start with {problem.split()[2]}"
+    return "goes on after its quotes or brackets close"
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _position(path: str, mark: yaml.Mark) -> Position:
@@ -147,6 +196,7 @@ class _Builder(Generic[E]):
         self.loader, self.text, self.path = loader, text, path
         self.error, self.errors = error, errors
         self.file = SourceText(text, path)
+        self.verbatim: dict[int, int] = {}  # start -> end of scalars read as written
 
     def build(self, node: Node) -> YamlValue:
         """The YamlValue of `node` and everything under it."""
@@ -186,6 +236,10 @@ class _Builder(Generic[E]):
         return result
 
     def _scalar(self, node: ScalarNode, where: Position, length: int) -> YamlValue:
+        end = self.verbatim.get(node.start_mark.index)
+        if end is not None and node.style is None:
+            source = self.file.slice(node.start_mark.index, end)
+            return YamlValue(source.text, where, length, source.text, source)
         try:
             value = self.loader.construct_object(node)
         except Exception:  # whatever PyYAML fails on here is the file's fault, not ours
