@@ -18,6 +18,7 @@ from shopctl_plugins.csv.reading.errors import ReadError
 
 SAMPLE_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
+LONGEST_LINE_CHARS = 64 * 1024 * 1024  # read before the csv module sees the line
 DELIMITERS = (",", "\t", ";")  # in order of preference when counts tie
 HEADER_AREA_LINES = 30
 # Bytes a character may span at the end of a sample cut mid-character.
@@ -128,8 +129,13 @@ def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
                 )
             text = pending + text
             cut = len(text) if final else text.rfind("\n") + 1
-            if cut == 0 and len(text) > 4 * CHUNK_BYTES:
-                cut = text.rfind("\r") + 1 or len(text)  # old Mac endings, or one long line
+            if not cut:  # old Mac endings: a `\r` that is not last ends a whole line
+                cut = text.rfind("\r", 0, len(text) - 1) + 1
+            if len(text) - cut > LONGEST_LINE_CHARS:
+                raise ReadError(
+                    f"{path.name}:{line}",
+                    f"a line longer than {LONGEST_LINE_CHARS // 2**20} MB; not an export",
+                )
             if cut:
                 whole = text[:cut]
                 yield from io.StringIO(whole, newline="")

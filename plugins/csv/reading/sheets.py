@@ -78,7 +78,7 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        return f"{value:.15g}"  # the digits Excel shows: 0.1 + 0.2 is 0.3
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime):
