@@ -77,7 +77,9 @@ def test_a_second_daemon_on_the_same_store_refuses_to_start_and_sends_nothing(
 
 def test_a_daemon_restarted_after_kill_9_takes_the_dead_ones_lease(tmp_path: Path) -> None:
     project = make_project(tmp_path, BUMP_ALL)
-    first = start_daemon(project)
+    # A slow beat (stale only after ~10 s), so the lease is still fresh when the second
+    # daemon starts, however loaded the machine.
+    first = start_daemon(project, "--heartbeat", "3")
     assert wait_for(lambda: sum(project.effect_counts().values()) == 5)
     first.kill()
     second = start_daemon(project)
